@@ -1,0 +1,3 @@
+from hypercare.cli.app import main
+
+main()

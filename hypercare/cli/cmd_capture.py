@@ -1,0 +1,171 @@
+"""Capture and triage: log, triage."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from hypercare.cli import output
+from hypercare.cli.context import current
+from hypercare.cli.options import At, By, check_format
+from hypercare.core.when import to_iso
+from hypercare.errors import InputError
+from hypercare.models import CAUSES, CHANNELS, GROUPS, IMPACTS, PRIORITIES, TYPES, URGENCIES
+
+
+def _choices(values: tuple[str, ...]) -> str:
+    return "|".join(values)
+
+
+def log(
+    title: Annotated[str, typer.Argument(help="A short title of what was reported.")],
+    description: Annotated[
+        str | None, typer.Option("--description", "-d", help="Free text; '-' reads stdin.")
+    ] = None,
+    type_: Annotated[str | None, typer.Option("--type", help=_choices(TYPES))] = None,
+    area: Annotated[str | None, typer.Option("--area", help="Affected area or module.")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help=_choices(CHANNELS))] = None,
+    reporter: Annotated[str | None, typer.Option("--reporter", help="Who reported it.")] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="How to reach the reporter (e-mail).")
+    ] = None,
+    group: Annotated[str | None, typer.Option("--group", help=_choices(GROUPS))] = None,
+    reported_at: Annotated[
+        str | None, typer.Option("--reported-at", help="When it was reported (default: now).")
+    ] = None,
+    ref: Annotated[str | None, typer.Option("--ref", help="Its id in another system.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag; repeatable.")] = None,
+    impact: Annotated[str | None, typer.Option("--impact", help=_choices(IMPACTS))] = None,
+    urgency: Annotated[str | None, typer.Option("--urgency", help=_choices(URGENCIES))] = None,
+    at: At = None,
+    by: By = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Record a new issue and print its number.
+
+    Example: hypercare log "Invoice PDF is blank" --channel email --reporter "Ana Ruiz"
+    --contact ana@example.com --type bug --impact high --urgency high
+    """
+    from hypercare.core.issues import NewIssue, log_issue
+
+    check_format(fmt, ("text", "json"))
+    env = current()
+    stamp = env.stamp(at, by)
+    if description == "-":
+        description = sys.stdin.read()
+    reported = env.when(reported_at) if reported_at else env.when(at)
+    new = NewIssue(
+        title=title, description=description, type=type_, area=area, channel=channel,
+        reporter=reporter, contact=contact, reporter_group=group,
+        reported_at=to_iso(reported), external_ref=ref, tags=tuple(tag or ()),
+        impact=impact, urgency=urgency,
+    )
+    issue = log_issue(env.store(), env.settings(), new, stamp)
+    if fmt == "json":
+        output.emit_json(issue.as_dict())
+    else:
+        output.echo(str(issue.id))
+
+
+def triage(
+    number: Annotated[
+        int | None, typer.Argument(help="The issue; omit to walk the untriaged queue.")
+    ] = None,
+    impact: Annotated[str | None, typer.Option("--impact", help=_choices(IMPACTS))] = None,
+    urgency: Annotated[str | None, typer.Option("--urgency", help=_choices(URGENCIES))] = None,
+    priority: Annotated[
+        str | None,
+        typer.Option("--priority", help=f"{_choices(PRIORITIES)}; overrides the matrix."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why the matrix is overridden.")
+    ] = None,
+    type_: Annotated[str | None, typer.Option("--type", help=_choices(TYPES))] = None,
+    area: Annotated[str | None, typer.Option("--area", help="Affected area or module.")] = None,
+    cause: Annotated[
+        str | None, typer.Option("--cause", help=f"Root-cause guess: {_choices(CAUSES)}.")
+    ] = None,
+    assignee: Annotated[str | None, typer.Option("--assignee", help="Who works on it.")] = None,
+    at: At = None,
+    by: By = None,
+) -> None:
+    """Classify an issue; the priority follows from impact × urgency.
+
+    Example: hypercare triage 7 --impact medium --urgency high --type bug --cause data
+
+    Without a number, walks the untriaged queue (oldest first) in a terminal.
+    """
+    from hypercare.core.issues import Triage, triage as classify
+
+    env = current()
+    if number is None:
+        _walk_queue(at, by)
+        return
+    t = Triage(impact=impact, urgency=urgency, priority=priority, reason=reason,
+               type=type_, area=area, cause=cause, assignee=assignee)
+    issue = classify(env.store(), env.settings(), number, t, env.stamp(at, by))
+    output.echo(f"Issue {issue.id}: {issue.priority} ({issue.impact} impact, "
+                f"{issue.urgency} urgency)")
+
+
+def _walk_queue(at: str | None, by: str | None) -> None:
+    from hypercare.core.issues import Triage, get_issue, triage as classify
+    from hypercare.store.issues import untriaged_ids
+
+    if not sys.stdin.isatty():
+        raise InputError(
+            "walking the queue needs a terminal; triage one issue with "
+            "'hypercare triage N --impact I --urgency U'"
+        )
+    env = current()
+    store = env.store()
+    queue = untriaged_ids(store.conn)
+    if not queue:
+        output.echo("No untriaged issues.")
+        return
+    output.echo(f"{len(queue)} untriaged issue(s). Enter s to skip, q to quit.")
+    for issue_id in queue:
+        issue = get_issue(store, issue_id)
+        output.echo(f"\n#{issue.id} {issue.title}  (reported {issue.reported_at})")
+        if issue.description:
+            output.print_text(issue.description)
+        answers = _ask_fields()
+        if answers is None:
+            return
+        if not answers:
+            continue
+        done = classify(store, env.settings(), issue_id, Triage(**answers), env.stamp(at, by))
+        output.echo(f"Issue {done.id}: {done.priority}")
+
+
+def _ask_fields() -> dict[str, str] | None:
+    """Prompt for each field; None means quit, {} means skip this issue."""
+    answers: dict[str, str] = {}
+    for field, allowed, is_required in (
+        ("impact", IMPACTS, True),
+        ("urgency", URGENCIES, True),
+        ("type", TYPES, False),
+        ("cause", CAUSES, False),
+    ):
+        while True:
+            hint = "/".join(allowed)
+            raw = typer.prompt(f"  {field} [{hint}]", default="" if not is_required else None,
+                               show_default=False).strip()
+            if raw == "q":
+                return None
+            if raw == "s":
+                return {}
+            if raw == "" and not is_required:
+                break
+            if raw in allowed:
+                answers[field] = raw
+                break
+            output.echo(f"  '{raw}' is not one of {hint}")
+    return answers
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(log)
+    app.command()(triage)

@@ -1,0 +1,141 @@
+"""Reading issues: list and show."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hypercare.cli import output
+from hypercare.cli.context import current
+from hypercare.cli.options import IssueNumber, TableFormat, check_format
+from hypercare.core.when import to_iso
+from hypercare.errors import InputError
+from hypercare.models import DONE_STATUSES, OPEN_STATUSES, STATUSES
+
+LIST_COLUMNS = [
+    ("id", "#"),
+    ("priority", "priority"),
+    ("status", "status"),
+    ("title", "title"),
+    ("type", "type"),
+    ("area", "area"),
+    ("channel", "channel"),
+    ("assignee", "assignee"),
+    ("reported_at", "reported"),
+    ("updated_at", "updated"),
+]
+EVENT_COLUMNS = [
+    ("at", "at"),
+    ("actor", "by"),
+    ("kind", "event"),
+    ("what", "what"),
+]
+
+
+def _statuses(values: list[str]) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for value in values:
+        if value == "open":
+            chosen.extend(OPEN_STATUSES)
+        elif value == "done":
+            chosen.extend(DONE_STATUSES)
+        elif value in STATUSES:
+            chosen.append(value)
+        else:
+            raise InputError(
+                f"unknown status '{value}'; use open, done or one of: {', '.join(STATUSES)}"
+            )
+    return tuple(dict.fromkeys(chosen))
+
+
+def list_(
+    status: Annotated[
+        list[str] | None,
+        typer.Option("--status", "-s", help="A state, or 'open' / 'done'; repeatable."),
+    ] = None,
+    priority: Annotated[list[str] | None, typer.Option("--priority", "-p")] = None,
+    type_: Annotated[list[str] | None, typer.Option("--type")] = None,
+    area: Annotated[list[str] | None, typer.Option("--area")] = None,
+    channel: Annotated[list[str] | None, typer.Option("--channel")] = None,
+    assignee: Annotated[list[str] | None, typer.Option("--assignee")] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", help="Text in the title or description.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Reported at or after this WHEN.")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Reported before this WHEN.")] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="id, reported, updated, priority, status or title.")
+    ] = "id",
+    desc: Annotated[bool, typer.Option("--desc", help="Sort in descending order.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", help="At most N issues.")] = None,
+    fmt: TableFormat = "table",
+) -> None:
+    """List issues, filtered and sorted.
+
+    Example: hypercare list --status open --priority P1 --priority P2 --sort reported
+    """
+    from hypercare.store.issues import SORT_KEYS, IssueFilter, list_issues
+
+    check_format(fmt, output.FORMATS_TABULAR)
+    if sort not in SORT_KEYS:
+        raise InputError(f"unknown sort key '{sort}'; use --sort {'|'.join(SORT_KEYS)}")
+    env = current()
+    wanted = IssueFilter(
+        statuses=_statuses(status or []), priorities=tuple(priority or ()),
+        types=tuple(type_ or ()), areas=tuple(area or ()), channels=tuple(channel or ()),
+        assignees=tuple(assignee or ()), search=search,
+        since=to_iso(env.when(since)) if since else None,
+        until=to_iso(env.when(until)) if until else None,
+        sort=sort, descending=desc, limit=limit,
+    )
+    rows = list_issues(env.store().conn, wanted)
+    output.emit_rows(rows, LIST_COLUMNS, fmt, empty="No issues match.")
+
+
+def _describe(event: dict[str, object]) -> str:
+    parts = []
+    if event["kind"] == "status":
+        parts.append(f"{event['from_status']} → {event['to_status']}")
+    changes = event["changes"]
+    assert isinstance(changes, dict)
+    shown = {k: v for k, v in changes.items()
+             if k not in ("updated_at", "status") and v is not None}
+    if event["kind"] != "logged" and shown:
+        parts.append(", ".join(f"{k}={v}" for k, v in shown.items()))
+    if event["note"]:
+        parts.append(str(event["note"]))
+    return "; ".join(parts)
+
+
+def show(number: IssueNumber, fmt: TableFormat = "table") -> None:
+    """Show one issue with its whole timeline.
+
+    Example: hypercare show 12 --format json
+    """
+    from hypercare.core.issues import timeline
+
+    check_format(fmt, output.FORMATS_TABULAR)
+    issue, events = timeline(current().store(), number)
+    event_rows = [event.as_dict() for event in events]
+    if fmt == "json":
+        output.emit_json({"issue": issue.as_dict(), "events": event_rows})
+        return
+    for row in event_rows:
+        row["what"] = _describe(row)
+    if fmt in ("csv", "md"):
+        output.emit_rows(event_rows, EVENT_COLUMNS, fmt)
+        return
+    fields = [(k, v) for k, v in issue.as_dict().items() if v not in (None, "", 0)]
+    output.emit_rows([{"field": k, "value": v} for k, v in fields],
+                     [("field", "field"), ("value", "value")], "table",
+                     title=f"Issue {issue.id}")
+    output.echo()
+    output.emit_rows(event_rows, EVENT_COLUMNS, "table", title="Timeline")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_)
+    app.command()(show)

@@ -1,0 +1,122 @@
+"""What every command needs: the config, the database, the clock, the actor.
+
+The root callback fills one ``Env`` per run from ``--db``, ``--config`` and
+the environment; commands call ``current()``. The clock is read here and
+only here, once, so a command's writes share one "now".
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hypercare.config import Settings, find_config, load_settings
+from hypercare.core.when import parse_when, to_iso
+from hypercare.errors import StoreError
+
+if TYPE_CHECKING:
+    from hypercare.core.issues import Stamp
+    from hypercare.store.db import Store
+
+
+@dataclass
+class Env:
+    db_option: Path | None = None
+    config_option: Path | None = None
+    debug: bool = False
+    _settings: Settings | None = None
+    _store: Store | None = None
+    _now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def config_path(self) -> Path | None:
+        """Where the config is, looked up in order."""
+        # 1. --config FILE
+        if self.config_option is not None:
+            return self.config_option
+        # 2. the HYPERCARE_CONFIG environment variable
+        if os.environ.get("HYPERCARE_CONFIG"):
+            return Path(os.environ["HYPERCARE_CONFIG"])
+        # 3. the nearest hypercare.toml in this folder or one above it
+        return find_config(Path.cwd())
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            # 4. no config anywhere: the product's defaults
+            self._settings = load_settings(self.config_path())
+        return self._settings
+
+    def db_path(self) -> Path:
+        """Where the database is, looked up in order."""
+        # 1. --db FILE
+        if self.db_option is not None:
+            return self.db_option
+        # 2. the HYPERCARE_DB environment variable
+        if os.environ.get("HYPERCARE_DB"):
+            return Path(os.environ["HYPERCARE_DB"])
+        # 3. the database named by the nearest hypercare.toml
+        path = self.settings().database_path
+        if path is None:
+            raise StoreError(
+                "no hypercare database here: run 'hypercare init' to create one, "
+                "or pass --db FILE or set HYPERCARE_DB"
+            )
+        return path
+
+    def store(self) -> Store:
+        if self._store is None:
+            from hypercare.store.db import open_store
+
+            self._store = open_store(self.db_path())
+        return self._store
+
+    def now(self) -> datetime:
+        return self._now
+
+    def when(self, text: str | None, *, now: datetime | None = None) -> datetime:
+        """Read a WHEN option; ``None`` means now."""
+        base = now or self._now
+        if text is None:
+            return base
+        settings = self.settings()
+        return parse_when(text, now=base, tz=settings.tz, day_first=settings.day_first)
+
+    def as_of(self, text: str | None) -> datetime:
+        """The moment a report or check is computed for (``--as-of``)."""
+        return self.when(text)
+
+    def actor(self, by: str | None) -> str:
+        if by:
+            return by
+        return self.settings().user or os.environ.get("HYPERCARE_USER") or _login()
+
+    def stamp(self, at: str | None, by: str | None) -> Stamp:
+        from hypercare.core.issues import Stamp
+
+        return Stamp(at=to_iso(self.when(at)), now=to_iso(self._now), actor=self.actor(by))
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+_current = Env()
+
+
+def current() -> Env:
+    return _current
+
+
+def reset(env: Env) -> None:
+    global _current
+    _current = env

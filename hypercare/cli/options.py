@@ -1,0 +1,57 @@
+"""Options shared by several commands, defined once so they read the same."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+IssueNumber = Annotated[int, typer.Argument(help="The issue number.", show_default=False)]
+At = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="When it happened (default: now), e.g. '2026-03-05 14:30' or '2h ago'.",
+        show_default=False,
+    ),
+]
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by", help="Who did it (default: project.user, else your login).", show_default=False
+    ),
+]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Compute as of this moment (default: now), for reproducible output.",
+        show_default=False,
+    ),
+]
+Note = Annotated[str | None, typer.Option("--note", help="A note kept with the event.")]
+TableFormat = Annotated[
+    str,
+    typer.Option("--format", "-f", help="table, json, csv or md."),
+]
+ReportFormat = Annotated[
+    str,
+    typer.Option("--format", "-f", help="rich, md, html or json."),
+]
+Output = Annotated[
+    str | None,
+    typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+]
+Since = Annotated[
+    str | None,
+    typer.Option("--since", help="Start of the window (a WHEN).", show_default=False),
+]
+
+
+def check_format(value: str, allowed: tuple[str, ...]) -> str:
+    """Refuse an unknown --format with the accepted ones."""
+    if value not in allowed:
+        from hypercare.errors import InputError
+
+        raise InputError(f"unknown format '{value}'; use --format {'|'.join(allowed)}")
+    return value

@@ -1,0 +1,170 @@
+"""The one place that prints, and the only importer of Rich.
+
+Results go to stdout; errors, warnings and progress to stderr. Rich tables
+are used only on a terminal without ``NO_COLOR``; piped output is plain text
+with nothing cut or coloured. Text from users or the database is never read
+as Rich markup. Rich is imported only when a table is drawn on a terminal,
+so commands that print a line stay fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+FORMATS_TABULAR = ("table", "json", "csv", "md")
+
+Column = tuple[str, str]  # (key in each row, header)
+
+
+def setup_logging(verbosity: int) -> None:
+    """WARNING by default; each -v one step more detail, each -q one less."""
+    level = max(logging.DEBUG, min(logging.CRITICAL, logging.WARNING - 10 * verbosity))
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s: %(message)s")
+
+
+def is_rich() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def echo(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def echo_err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def error(message: str) -> None:
+    echo_err(f"Error: {message}")
+
+
+def warn(message: str) -> None:
+    echo_err(f"Warning: {message}")
+
+
+def emit_json(data: Any) -> None:
+    echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def md_escape(text: str) -> str:
+    """Escape text for a Markdown table cell or line (pipes, brackets, HTML)."""
+    out = text.replace("\\", "\\\\").replace("\n", " ")
+    for char in "|[]<>*_`":
+        out = out.replace(char, "\\" + char)
+    return out
+
+
+def render_md_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str:
+    lines = ["| " + " | ".join(md_escape(h) for _, h in columns) + " |"]
+    lines.append("|" + "|".join(" --- " for _ in columns) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(md_escape(_cell(row.get(k))) for k, _ in columns) + " |")
+    return "\n".join(lines)
+
+
+def render_csv(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([key for key, _ in columns])
+    for row in rows:
+        writer.writerow([_cell(row.get(key)) for key, _ in columns])
+    return buffer.getvalue().rstrip("\n")
+
+
+def render_plain_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str:
+    cells = [[h for _, h in columns]]
+    cells += [[_cell(row.get(k)).replace("\n", " ") for k, _ in columns] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+    return "\n".join(
+        "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)).rstrip()
+        for line in cells
+    )
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], *,
+          title: str | None = None, empty: str = "Nothing to show.") -> None:
+    """A table for a person: Rich on a terminal, aligned plain text otherwise."""
+    if not rows:
+        echo(empty)
+        return
+    if not is_rich():
+        if title:
+            echo(title)
+        echo(render_plain_table(rows, columns))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(title=title, title_justify="left")
+    for _, header in columns:
+        grid.add_column(header, overflow="fold")
+    for row in rows:
+        grid.add_row(*(_cell(row.get(key)) for key, _ in columns))
+    Console(markup=False, highlight=False).print(grid)
+
+
+def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[Column], fmt: str, *,
+              title: str | None = None, empty: str = "Nothing to show.") -> None:
+    """Tabular output in any of table, json, csv, md."""
+    if fmt == "json":
+        emit_json(list(rows))
+    elif fmt == "csv":
+        echo(render_csv(rows, columns))
+    elif fmt == "md":
+        echo(render_md_table(rows, columns) if rows else empty)
+    else:
+        table(rows, columns, title=title, empty=empty)
+
+
+def print_text(text: str) -> None:
+    """Print user or database text as is (no markup, no highlighting)."""
+    echo(text)
+
+
+def print_rich_markdown(text: str) -> None:
+    """Show Markdown nicely on a terminal, as is otherwise."""
+    if not is_rich():
+        echo(text)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console(highlight=False).print(Markdown(text))
+
+
+@contextmanager
+def progress(total: int | None, label: str) -> Iterator[Any]:
+    """A progress bar on stderr when it is a terminal; a no-op otherwise.
+
+    Yields a callable ``advance(n)``.
+    """
+    if not sys.stderr.isatty():
+        yield lambda n=1: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, markup=False, highlight=False)

@@ -1,0 +1,576 @@
+"""The TOML config: find it, read it, validate it into frozen ``Settings``.
+
+``hypercare.toml`` holds the project, the priority matrix, the targets, the
+calendars, the stand-up and closing-the-loop settings, people and escalation
+paths, and the exit criteria. Every key is checked: an unknown key, an empty
+or unknown matrix cell, a bad time zone or duration is a ``ConfigError`` that
+names the key and the file. Core code only ever sees ``Settings``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hypercare.core.when import from_iso, parse_duration, to_iso
+from hypercare.errors import ConfigError, InputError
+from hypercare.models import IMPACTS, PRIORITIES, URGENCIES
+
+CONFIG_NAME = "hypercare.toml"
+DEFAULT_DB_NAME = "hypercare.db"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+DEFAULT_MATRIX: dict[str, dict[str, str]] = {
+    "high": {"immediate": "P1", "high": "P2", "medium": "P3", "low": "P3"},
+    "medium": {"immediate": "P2", "high": "P3", "medium": "P3", "low": "P4"},
+    "low": {"immediate": "P3", "high": "P3", "medium": "P4", "low": "P4"},
+}
+DEFAULT_TARGETS: dict[str, dict[str, str]] = {
+    "P1": {"acknowledge_within": "15m", "resolve_within": "4h", "calendar": "24x7"},
+    "P2": {"acknowledge_within": "1h", "resolve_within": "8h", "calendar": "24x7"},
+    "P3": {"acknowledge_within": "4h", "resolve_within": "3d", "calendar": "business"},
+    "P4": {"acknowledge_within": "1d", "resolve_within": "none", "calendar": "business"},
+}
+
+# Each exit-criterion rule and the parameters it takes, with their types.
+# The evaluation of each rule lives in hypercare.core.criteria.
+RULES: dict[str, dict[str, type]] = {
+    "no_open_priority": {"priority": str, "hours": float},
+    "max_open_age": {"priority": str, "hours": float},
+    "mttr_under": {"priority": str, "target_hours": float, "window_days": float},
+    "sla_compliance": {
+        "priority": str,
+        "percent": float,
+        "window_days": float,
+        "clock": str,
+    },
+    "reopen_rate_under": {"percent": float, "window_days": float},
+    "csat_at_least": {"percent": float, "min_responses": int, "window_days": float},
+    "backlog_not_growing": {"days": int},
+    "uptime_at_least": {"percent": float, "window_days": float, "check": str},
+    "error_rate_under": {"percent": float, "window_days": float, "check": str},
+    "signoff": {"signoff": str},
+}
+_CRITERION_KEYS = {"name", "rule", "description"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Acknowledge and resolve targets of one priority, on one calendar."""
+
+    priority: str
+    acknowledge: timedelta | None
+    resolve: timedelta | None
+    calendar: str
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """When the SLA clock runs: always (24x7) or in working hours."""
+
+    name: str
+    is_always: bool
+    timezone: str
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    holidays: tuple[str, ...] = ()
+
+    @property
+    def hours_per_day(self) -> float:
+        start = self.start.hour * 60 + self.start.minute
+        end = self.end.hour * 60 + self.end.minute
+        return (end - start) / 60
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One exit criterion: a named rule with its parameters."""
+
+    name: str
+    rule: str
+    description: str = ""
+    priority: str | None = None
+    hours: float | None = None
+    days: int | None = None
+    target_hours: float | None = None
+    window_days: float | None = None
+    percent: float | None = None
+    min_responses: int | None = None
+    clock: str | None = None
+    check: str | None = None
+    signoff: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str = "localhost"
+    port: int = 25
+    sender: str = "hypercare@localhost"
+    starttls: bool = False
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the config says, validated. Times are aware UTC."""
+
+    path: Path | None
+    name: str = "Hypercare"
+    go_live: datetime | None = None
+    planned_end: datetime | None = None
+    timezone: str = "UTC"
+    day_first: bool = True
+    database: str = DEFAULT_DB_NAME
+    user: str | None = None
+    areas: tuple[str, ...] = ()
+    matrix: dict[str, dict[str, str]] = field(default_factory=lambda: DEFAULT_MATRIX)
+    targets: dict[str, Target] = field(default_factory=dict)
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    standup_time: time = time(9, 0)
+    standup_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    stale_after: timedelta = timedelta(hours=24)
+    confirm_within: timedelta = timedelta(days=3)
+    update_every: dict[str, timedelta] = field(default_factory=dict)
+    people: tuple[Person, ...] = ()
+    escalation: dict[str, str] = field(default_factory=dict)
+    smtp: Smtp = field(default_factory=Smtp)
+    criteria: tuple[Criterion, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def database_path(self) -> Path | None:
+        if self.path is None:
+            return None
+        return (self.path.parent / self.database).resolve()
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``hypercare.toml`` in ``start`` or a folder above it."""
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read and validate the config at ``path``; defaults when ``path`` is None."""
+    if path is None:
+        return parse_settings(default_document(name="Hypercare", go_live=None), None)
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file; run 'hypercare init'") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML ({exc}); fix the file or recreate it "
+            "with 'hypercare init --force'"
+        ) from None
+    return parse_settings(document, path)
+
+
+def default_document(
+    *, name: str, go_live: datetime | None, timezone: str = "UTC"
+) -> dict[str, Any]:
+    """The config ``hypercare init`` writes: the product brief's defaults."""
+    project: dict[str, Any] = {
+        "name": name,
+        "timezone": timezone,
+        "day_first": True,
+        "database": DEFAULT_DB_NAME,
+        "areas": [],
+    }
+    if go_live is not None:
+        project["go_live"] = to_iso(go_live)
+        project["planned_end"] = to_iso(go_live + timedelta(days=28))
+    return {
+        "project": project,
+        "matrix": DEFAULT_MATRIX,
+        "targets": DEFAULT_TARGETS,
+        "calendars": {
+            "24x7": {"always": True},
+            "business": {
+                "days": ["mon", "tue", "wed", "thu", "fri"],
+                "start": "09:00",
+                "end": "17:00",
+                "holidays": [],
+            },
+        },
+        "standup": {
+            "time": "09:00",
+            "days": ["mon", "tue", "wed", "thu", "fri"],
+            "stale_after": "24h",
+        },
+        "loop": {"confirm_within": "3d", "update_every": {"P1": "2h", "P2": "8h"}},
+        "escalation": {
+            "L1": "Service desk",
+            "L2": "Application support",
+            "L3": "Development team",
+            "vendor": "Vendor support",
+        },
+        "exit_criteria": DEFAULT_CRITERIA,
+    }
+
+
+DEFAULT_CRITERIA: list[dict[str, Any]] = [
+    {
+        "name": "no-p1-72h",
+        "rule": "no_open_priority",
+        "priority": "P1",
+        "hours": 72,
+        "description": "No P1 issue open at any moment in the last 72 hours",
+    },
+    {
+        "name": "no-old-p2",
+        "rule": "max_open_age",
+        "priority": "P2",
+        "hours": 48,
+        "description": "No P2 issue open for longer than 48 hours",
+    },
+    {
+        "name": "mttr-p1",
+        "rule": "mttr_under",
+        "priority": "P1",
+        "target_hours": 4,
+        "window_days": 7,
+        "description": "Mean time to resolve P1 issues under 4 hours over 7 days",
+    },
+    {
+        "name": "mttr-p2",
+        "rule": "mttr_under",
+        "priority": "P2",
+        "target_hours": 8,
+        "window_days": 7,
+        "description": "Mean time to resolve P2 issues under 8 hours over 7 days",
+    },
+    {
+        "name": "sla-p2",
+        "rule": "sla_compliance",
+        "priority": "P2",
+        "percent": 90,
+        "window_days": 14,
+        "clock": "resolve",
+        "description": "At least 90% of P2 issues resolved within target over 14 days",
+    },
+    {
+        "name": "reopen-rate",
+        "rule": "reopen_rate_under",
+        "percent": 5,
+        "window_days": 14,
+        "description": "Under 5% of resolved issues reopened over 14 days",
+    },
+    {
+        "name": "csat",
+        "rule": "csat_at_least",
+        "percent": 80,
+        "min_responses": 20,
+        "window_days": 14,
+        "description": "CSAT at least 80% from at least 20 answers over 14 days",
+    },
+    {
+        "name": "backlog-not-growing",
+        "rule": "backlog_not_growing",
+        "days": 5,
+        "description": "Open backlog not growing over the last 5 days",
+    },
+    {
+        "name": "support-trained",
+        "rule": "signoff",
+        "signoff": "support-trained",
+        "description": "Support staff trained (signed off by a person)",
+    },
+    {
+        "name": "handover-accepted",
+        "rule": "signoff",
+        "signoff": "handover-accepted",
+        "description": "Handover documentation accepted (signed off by a person)",
+    },
+]
+
+
+# --- validation -------------------------------------------------------------
+
+_TOP_KEYS = {
+    "project",
+    "matrix",
+    "targets",
+    "calendars",
+    "standup",
+    "loop",
+    "people",
+    "escalation",
+    "smtp",
+    "exit_criteria",
+}
+
+
+class _Reader:
+    """Checks keys and types of one TOML document, naming the file on error."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.where = str(path) if path else "the default config"
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.where}: {key} {problem}")
+
+    def table(self, value: Any, key: str, allowed: set[str] | None) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table")
+        if allowed is not None:
+            unknown = sorted(set(value) - allowed)
+            if unknown:
+                raise self.fail(
+                    f"{key}.{unknown[0]}" if key else unknown[0],
+                    f"is not a known key; known keys: {', '.join(sorted(allowed))}",
+                )
+        return value
+
+    def typed(self, value: Any, key: str, kind: type) -> Any:
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"must be a {kind.__name__}, not {value!r}")
+        return value
+
+    def duration(self, value: Any, key: str, day: timedelta | None = None) -> timedelta:
+        text = self.typed(value, key, str)
+        try:
+            span = parse_duration(text)
+        except InputError:
+            raise self.fail(key, f"'{text}' is not a duration like 15m, 4h or 3d") from None
+        if day is not None and text.strip().lower().endswith("d"):
+            # On a working-hours calendar a day is one working day.
+            span = day * (span / timedelta(days=1))
+        return span
+
+    def clock(self, value: Any, key: str) -> time:
+        text = self.typed(value, key, str)
+        try:
+            return time.fromisoformat(text)
+        except ValueError:
+            raise self.fail(key, f"'{text}' is not a time of day like 09:00") from None
+
+    def weekdays(self, value: Any, key: str) -> tuple[int, ...]:
+        if not isinstance(value, list) or not all(v in WEEKDAYS for v in value):
+            raise self.fail(key, f"must be a list of {', '.join(WEEKDAYS)}")
+        return tuple(sorted(WEEKDAYS.index(v) for v in value))
+
+    def moment(self, value: Any, key: str) -> datetime:
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        text = self.typed(value, key, str)
+        try:
+            return from_iso(text)
+        except ValueError:
+            raise self.fail(key, f"'{text}' is not an ISO 8601 time") from None
+
+
+def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
+    """Validate a TOML document into Settings; raise ConfigError naming the key."""
+    reader = _Reader(path)
+    reader.table(document, "", _TOP_KEYS)
+    project = reader.table(
+        document.get("project", {}),
+        "project",
+        {"name", "go_live", "planned_end", "timezone", "day_first", "database", "user",
+         "areas"},
+    )
+    timezone = reader.typed(project.get("timezone", "UTC"), "project.timezone", str)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise reader.fail(
+            "project.timezone", f"'{timezone}' is not a known time zone; use a name "
+            "like Europe/Amsterdam or UTC"
+        ) from None
+
+    calendars = _calendars(reader, document.get("calendars", {}), timezone)
+    standup = reader.table(
+        document.get("standup", {}), "standup", {"time", "days", "stale_after"}
+    )
+    loop = reader.table(document.get("loop", {}), "loop", {"confirm_within", "update_every"})
+    update_every = reader.table(loop.get("update_every", {}), "loop.update_every", None)
+    return Settings(
+        path=path,
+        name=reader.typed(project.get("name", "Hypercare"), "project.name", str),
+        go_live=_optional_moment(reader, project, "go_live"),
+        planned_end=_optional_moment(reader, project, "planned_end"),
+        timezone=timezone,
+        day_first=reader.typed(project.get("day_first", True), "project.day_first", bool),
+        database=reader.typed(
+            project.get("database", DEFAULT_DB_NAME), "project.database", str
+        ),
+        user=reader.typed(project["user"], "project.user", str) if "user" in project else None,
+        areas=tuple(reader.typed(project.get("areas", []), "project.areas", list)),
+        matrix=_matrix(reader, document.get("matrix", DEFAULT_MATRIX)),
+        targets=_targets(reader, document.get("targets", DEFAULT_TARGETS), calendars),
+        calendars=calendars,
+        standup_time=reader.clock(standup.get("time", "09:00"), "standup.time"),
+        standup_days=reader.weekdays(
+            standup.get("days", list(WEEKDAYS[:5])), "standup.days"
+        ),
+        stale_after=reader.duration(standup.get("stale_after", "24h"), "standup.stale_after"),
+        confirm_within=reader.duration(loop.get("confirm_within", "3d"), "loop.confirm_within"),
+        update_every={
+            _priority(reader, p, f"loop.update_every.{p}"): reader.duration(
+                v, f"loop.update_every.{p}"
+            )
+            for p, v in update_every.items()
+        },
+        people=_people(reader, document.get("people", {})),
+        escalation={
+            str(k): reader.typed(v, f"escalation.{k}", str)
+            for k, v in reader.table(document.get("escalation", {}), "escalation", None).items()
+        },
+        smtp=_smtp(reader, document.get("smtp", {})),
+        criteria=_criteria(reader, document.get("exit_criteria", [])),
+    )
+
+
+def _optional_moment(reader: _Reader, table: dict[str, Any], key: str) -> datetime | None:
+    if key not in table or table[key] == "":
+        return None
+    return reader.moment(table[key], f"project.{key}")
+
+
+def _priority(reader: _Reader, value: Any, key: str) -> str:
+    if value not in PRIORITIES:
+        raise reader.fail(key, f"names unknown priority {value!r}; use P1, P2, P3 or P4")
+    return str(value)
+
+
+def _matrix(reader: _Reader, value: Any) -> dict[str, dict[str, str]]:
+    table = reader.table(value, "matrix", set(IMPACTS))
+    matrix: dict[str, dict[str, str]] = {}
+    for impact in IMPACTS:
+        row = reader.table(table.get(impact, {}), f"matrix.{impact}", set(URGENCIES))
+        matrix[impact] = {}
+        for urgency in URGENCIES:
+            key = f"matrix.{impact}.{urgency}"
+            if urgency not in row or row[urgency] == "":
+                raise reader.fail(key, "is empty; every impact × urgency cell needs P1-P4")
+            matrix[impact][urgency] = _priority(reader, row[urgency], key)
+    return matrix
+
+
+def _calendars(reader: _Reader, value: Any, timezone: str) -> dict[str, Calendar]:
+    table = reader.table(value, "calendars", None)
+    calendars = {"24x7": Calendar(name="24x7", is_always=True, timezone=timezone)}
+    calendars["business"] = Calendar(name="business", is_always=False, timezone=timezone)
+    for name, spec in table.items():
+        key = f"calendars.{name}"
+        spec = reader.table(
+            spec, key, {"always", "timezone", "days", "start", "end", "holidays"}
+        )
+        zone = reader.typed(spec.get("timezone", timezone), f"{key}.timezone", str)
+        holidays = reader.typed(spec.get("holidays", []), f"{key}.holidays", list)
+        calendar = Calendar(
+            name=name,
+            is_always=reader.typed(spec.get("always", False), f"{key}.always", bool),
+            timezone=zone,
+            days=reader.weekdays(spec.get("days", list(WEEKDAYS[:5])), f"{key}.days"),
+            start=reader.clock(spec.get("start", "09:00"), f"{key}.start"),
+            end=reader.clock(spec.get("end", "17:00"), f"{key}.end"),
+            holidays=tuple(str(day) for day in holidays),
+        )
+        if not calendar.is_always and calendar.hours_per_day <= 0:
+            raise reader.fail(f"{key}.end", "must be later than start")
+        calendars[name] = calendar
+    return calendars
+
+
+def _targets(
+    reader: _Reader, value: Any, calendars: dict[str, Calendar]
+) -> dict[str, Target]:
+    table = reader.table(value, "targets", set(PRIORITIES))
+    targets: dict[str, Target] = {}
+    for priority in PRIORITIES:
+        key = f"targets.{priority}"
+        spec = reader.table(
+            table.get(priority, DEFAULT_TARGETS[priority]),
+            key,
+            {"acknowledge_within", "resolve_within", "calendar"},
+        )
+        calendar_name = reader.typed(spec.get("calendar", "24x7"), f"{key}.calendar", str)
+        if calendar_name not in calendars:
+            raise reader.fail(
+                f"{key}.calendar",
+                f"names unknown calendar '{calendar_name}'; known: "
+                + ", ".join(sorted(calendars)),
+            )
+        calendar = calendars[calendar_name]
+        day = None if calendar.is_always else timedelta(hours=calendar.hours_per_day)
+        spans = {}
+        for clock in ("acknowledge_within", "resolve_within"):
+            raw = spec.get(clock, "none")
+            spans[clock] = None if raw == "none" else reader.duration(raw, f"{key}.{clock}", day)
+        targets[priority] = Target(
+            priority, spans["acknowledge_within"], spans["resolve_within"], calendar_name
+        )
+    return targets
+
+
+def _people(reader: _Reader, value: Any) -> tuple[Person, ...]:
+    table = reader.table(value, "people", None)
+    people = []
+    for name, spec in table.items():
+        spec = reader.table(spec, f"people.{name}", {"email", "role"})
+        people.append(Person(name=name, email=spec.get("email"), role=spec.get("role")))
+    return tuple(people)
+
+
+def _smtp(reader: _Reader, value: Any) -> Smtp:
+    spec = reader.table(value, "smtp", {"host", "port", "sender", "starttls", "username"})
+    return Smtp(
+        host=reader.typed(spec.get("host", "localhost"), "smtp.host", str),
+        port=reader.typed(spec.get("port", 25), "smtp.port", int),
+        sender=reader.typed(spec.get("sender", "hypercare@localhost"), "smtp.sender", str),
+        starttls=reader.typed(spec.get("starttls", False), "smtp.starttls", bool),
+        username=spec.get("username"),
+    )
+
+
+def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
+    if not isinstance(value, list):
+        raise reader.fail("exit_criteria", "must be a list of [[exit_criteria]] tables")
+    criteria = []
+    for index, spec in enumerate(value, start=1):
+        label = f"exit_criteria[{index}]"
+        if not isinstance(spec, dict):
+            raise reader.fail(label, "must be a table")
+        name = reader.typed(spec.get("name", ""), f"{label}.name", str)
+        label = f"exit criterion '{name}'" if name else label
+        rule = spec.get("rule")
+        if rule not in RULES:
+            raise reader.fail(
+                label, f"has unknown rule '{rule}'; known rules: {', '.join(sorted(RULES))}"
+            )
+        params = RULES[rule]
+        reader.table(spec, label, _CRITERION_KEYS | set(params))
+        values = {}
+        for param, kind in params.items():
+            if param not in spec:
+                raise reader.fail(label, f"needs '{param}' for rule '{rule}'")
+            values[param] = reader.typed(spec[param], f"{label}.{param}", kind)
+        if "priority" in values:
+            _priority(reader, values["priority"], f"{label}.priority")
+        criteria.append(
+            Criterion(name=name, rule=rule, description=spec.get("description", ""), **values)
+        )
+    return tuple(criteria)

@@ -1,0 +1,1 @@
+"""Domain rules: lifecycle, triage matrix, measures, criteria."""

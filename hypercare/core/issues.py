@@ -1,0 +1,323 @@
+"""Capturing, triaging and working on issues; every change is an event.
+
+Each public function validates everything first, then writes the event(s)
+and the matching issue-row update in one transaction (``Store.write``), so a
+refused command changes nothing. ``Stamp`` carries when the change happened
+(``at``, from ``--at``), when it was recorded (``now``) and who made it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypercare.config import Settings
+from hypercare.core.lifecycle import check_move, priority_for
+from hypercare.errors import InputError, NotFoundError
+from hypercare.models import (
+    CAUSES,
+    CHANNELS,
+    GROUPS,
+    IMPACTS,
+    LEVELS,
+    PRIORITIES,
+    TYPES,
+    URGENCIES,
+    Event,
+    Issue,
+)
+from hypercare.store import issues as rows
+from hypercare.store.db import Store
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When a change happened, when it was recorded (UTC ISO), and by whom."""
+
+    at: str
+    now: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class NewIssue:
+    title: str
+    reported_at: str
+    description: str | None = None
+    type: str | None = None
+    area: str | None = None
+    channel: str | None = None
+    reporter: str | None = None
+    contact: str | None = None
+    reporter_group: str | None = None
+    external_ref: str | None = None
+    tags: tuple[str, ...] = ()
+    impact: str | None = None
+    urgency: str | None = None
+
+
+@dataclass(frozen=True)
+class Triage:
+    impact: str | None = None
+    urgency: str | None = None
+    priority: str | None = None
+    reason: str | None = None
+    type: str | None = None
+    area: str | None = None
+    cause: str | None = None
+    assignee: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    code: str | None = None
+    text: str | None = None
+    workaround: str | None = None
+    is_kb: bool = False
+
+
+@dataclass(frozen=True)
+class Move:
+    """Extra detail a lifecycle move may carry."""
+
+    note: str | None = None
+    resolution: Resolution | None = None
+    duplicate_of: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def check_choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str | None:
+    """Return ``value`` if it is one of ``allowed``; InputError naming the flag."""
+    if value is None or value in allowed:
+        return value
+    raise InputError(f"unknown {flag.lstrip('-')} '{value}'; use {flag} {'|'.join(allowed)}")
+
+
+def get_issue(store: Store, issue_id: int) -> Issue:
+    row = rows.get_issue(store.conn, issue_id)
+    if row is None:
+        raise NotFoundError(
+            f"there is no issue {issue_id}; 'hypercare list' shows the issues"
+        )
+    return Issue.from_row(row)
+
+
+def timeline(store: Store, issue_id: int) -> tuple[Issue, list[Event]]:
+    issue = get_issue(store, issue_id)
+    return issue, [Event.from_row(row) for row in rows.events_for(store.conn, issue_id)]
+
+
+def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> Issue:
+    """Record a new issue (triaged at once when impact and urgency are given)."""
+    if not new.title.strip():
+        raise InputError("the title is empty; give the issue a short title")
+    check_choice(new.type, TYPES, "--type")
+    check_choice(new.channel, CHANNELS, "--channel")
+    check_choice(new.reporter_group, GROUPS, "--group")
+    check_choice(new.impact, IMPACTS, "--impact")
+    check_choice(new.urgency, URGENCIES, "--urgency")
+    if (new.impact is None) != (new.urgency is None):
+        raise InputError("give both --impact and --urgency to triage at once, or neither")
+
+    row: dict[str, Any] = {
+        "title": new.title.strip(),
+        "description": new.description,
+        "status": "new",
+        "type": new.type,
+        "area": new.area,
+        "channel": new.channel,
+        "reporter": new.reporter,
+        "contact": new.contact,
+        "reporter_group": new.reporter_group,
+        "reported_at": new.reported_at,
+        "logged_at": stamp.now,
+        "updated_at": stamp.at,
+        "external_ref": new.external_ref,
+        "tags": json.dumps(list(new.tags)) if new.tags else None,
+    }
+    if new.impact and new.urgency:
+        row.update(
+            impact=new.impact,
+            urgency=new.urgency,
+            priority=priority_for(settings.matrix, new.impact, new.urgency),
+        )
+    row = {key: value for key, value in row.items() if value is not None}
+
+    with store.write() as conn:
+        issue_id = rows.insert_issue(conn, {"title": row["title"], "status": "new",
+                                            "reported_at": row["reported_at"],
+                                            "logged_at": row["logged_at"],
+                                            "updated_at": row["updated_at"]})
+        rows.add_event(conn, issue_id=issue_id, kind="logged", at=stamp.at,
+                       recorded_at=stamp.now, actor=stamp.actor, changes=row,
+                       to_status="new")
+    return get_issue(store, issue_id)
+
+
+def triage(store: Store, settings: Settings, issue_id: int, t: Triage,
+           stamp: Stamp) -> Issue:
+    """Classify an issue; the priority comes from the matrix unless overridden."""
+    check_choice(t.impact, IMPACTS, "--impact")
+    check_choice(t.urgency, URGENCIES, "--urgency")
+    check_choice(t.priority, PRIORITIES, "--priority")
+    check_choice(t.type, TYPES, "--type")
+    check_choice(t.cause, CAUSES, "--cause")
+    if t.priority and not (t.reason and t.reason.strip()):
+        raise InputError("--priority overrides the matrix and needs --reason TEXT")
+    issue = get_issue(store, issue_id)
+    _check_at(issue, stamp)
+
+    impact = t.impact or issue.impact
+    urgency = t.urgency or issue.urgency
+    if t.priority:
+        priority, reason = t.priority, t.reason
+    elif impact and urgency:
+        priority, reason = priority_for(settings.matrix, impact, urgency), None
+    else:
+        raise InputError(
+            f"issue {issue_id} needs --impact and --urgency (or --priority with --reason)"
+        )
+    wanted = {"impact": impact, "urgency": urgency, "priority": priority,
+              "priority_reason": reason, "type": t.type, "area": t.area, "cause": t.cause}
+    changes = {k: v for k, v in wanted.items()
+               if (v is not None or k == "priority_reason") and getattr(issue, k) != v}
+    changes.update(_assignee_changes(issue, t.assignee))
+
+    with store.write() as conn:
+        rows.add_event(conn, issue_id=issue_id, kind="triaged", at=stamp.at,
+                       recorded_at=stamp.now, actor=stamp.actor,
+                       changes=_touch(issue, changes, stamp), note=reason)
+    return get_issue(store, issue_id)
+
+
+def move(store: Store, issue_id: int, action: str, stamp: Stamp,
+         detail: Move | None = None) -> Issue:
+    """Move an issue through the lifecycle; TransitionError when not allowed."""
+    detail = detail or Move()
+    issue = get_issue(store, issue_id)
+    target = check_move(issue_id, issue.status, action)
+    _check_at(issue, stamp)
+    changes = _move_changes(store, issue, action, target, stamp, detail)
+
+    with store.write() as conn:
+        rows.add_event(conn, issue_id=issue_id, kind="status", at=stamp.at,
+                       recorded_at=stamp.now, actor=stamp.actor,
+                       changes=_touch(issue, changes, stamp), note=detail.note,
+                       from_status=issue.status, to_status=target)
+    return get_issue(store, issue_id)
+
+
+def _move_changes(store: Store, issue: Issue, action: str, target: str,
+                  stamp: Stamp, detail: Move) -> dict[str, Any]:
+    changes: dict[str, Any] = {"status": target, **detail.extra}
+    if issue.acknowledged_at is None and issue.status == "new":
+        # Any move out of `new` means the team has picked the issue up.
+        changes["acknowledged_at"] = stamp.at
+    if issue.status == "on_hold":
+        changes["hold_reason"] = None
+    if action == "hold":
+        changes["hold_reason"] = detail.note
+    elif action == "resolve":
+        resolution = detail.resolution or Resolution()
+        changes.update(resolved_at=stamp.at, resolution=resolution.text,
+                       resolution_code=resolution.code, is_kb=int(resolution.is_kb))
+        if resolution.workaround:
+            changes["workaround"] = resolution.workaround
+    elif action == "close":
+        changes["closed_at"] = stamp.at
+    elif action == "reopen":
+        changes.update(reopen_count=issue.reopen_count + 1, resolved_at=None,
+                       closed_at=None)
+    elif action == "duplicate":
+        changes["duplicate_of"] = _master_of(store, issue.id, detail.duplicate_of)
+    return changes
+
+
+def _master_of(store: Store, issue_id: int, other: int | None) -> int:
+    if other is None:
+        raise InputError("say which issue this duplicates: --of M")
+    if other == issue_id:
+        raise InputError(f"issue {issue_id} cannot be a duplicate of itself")
+    master = get_issue(store, other)
+    # Point at the issue that carries the work, not at another duplicate.
+    while master.duplicate_of is not None:
+        master = get_issue(store, master.duplicate_of)
+    if master.id == issue_id:
+        raise InputError(f"issue {other} is already a duplicate of issue {issue_id}")
+    return master.id
+
+
+def assign(store: Store, issue_id: int, who: str, stamp: Stamp) -> Issue:
+    if not who.strip():
+        raise InputError("the assignee is empty; name the person or team")
+    issue = get_issue(store, issue_id)
+    _check_at(issue, stamp)
+    changes = _assignee_changes(issue, who.strip())
+    with store.write() as conn:
+        rows.add_event(conn, issue_id=issue_id, kind="assigned", at=stamp.at,
+                       recorded_at=stamp.now, actor=stamp.actor,
+                       changes=_touch(issue, changes, stamp))
+    return get_issue(store, issue_id)
+
+
+def comment(store: Store, issue_id: int, text: str, stamp: Stamp) -> Issue:
+    if not text.strip():
+        raise InputError("the comment is empty; write what happened")
+    issue = get_issue(store, issue_id)
+    _check_at(issue, stamp)
+    with store.write() as conn:
+        rows.add_event(conn, issue_id=issue_id, kind="comment", at=stamp.at,
+                       recorded_at=stamp.now, actor=stamp.actor,
+                       changes=_touch(issue, {}, stamp), note=text)
+    return get_issue(store, issue_id)
+
+
+def escalate(store: Store, issue_id: int, level: str, stamp: Stamp,
+             note: str | None = None) -> Issue:
+    check_choice(level, LEVELS, "--level")
+    issue = get_issue(store, issue_id)
+    _check_at(issue, stamp)
+    with store.write() as conn:
+        rows.add_event(conn, issue_id=issue_id, kind="escalated", at=stamp.at,
+                       recorded_at=stamp.now, actor=stamp.actor, note=note,
+                       changes=_touch(issue, {"escalation_level": level}, stamp))
+    return get_issue(store, issue_id)
+
+
+def set_known(store: Store, issue_id: int, is_known: bool, stamp: Stamp,
+              workaround: str | None = None) -> Issue:
+    """Mark or unmark an issue as a published known issue."""
+    issue = get_issue(store, issue_id)
+    changes: dict[str, Any] = {"is_known": int(is_known)}
+    if workaround:
+        changes["workaround"] = workaround
+    with store.write() as conn:
+        rows.add_event(conn, issue_id=issue_id, kind="known", at=stamp.at,
+                       recorded_at=stamp.now, actor=stamp.actor,
+                       changes=_touch(issue, changes, stamp))
+    return get_issue(store, issue_id)
+
+
+def _assignee_changes(issue: Issue, who: str | None) -> dict[str, Any]:
+    if who is None or who == issue.assignee:
+        return {}
+    changes: dict[str, Any] = {"assignee": who}
+    if issue.assignee is not None:
+        changes["reassignment_count"] = issue.reassignment_count + 1
+    return changes
+
+
+def _touch(issue: Issue, changes: dict[str, Any], stamp: Stamp) -> dict[str, Any]:
+    """Add ``updated_at``; it never moves back for an event logged after the fact."""
+    if stamp.at > issue.updated_at:
+        return {**changes, "updated_at": stamp.at}
+    return changes
+
+
+def _check_at(issue: Issue, stamp: Stamp) -> None:
+    if stamp.at < issue.reported_at:
+        raise InputError(
+            f"--at {stamp.at} is before issue {issue.id} was reported "
+            f"({issue.reported_at}); give a later time"
+        )

@@ -1,0 +1,150 @@
+"""Reading times and durations typed by people; all results are UTC.
+
+Accepted WHEN forms (see ``ACCEPTED``): ISO 8601, numeric dates in the
+configured day/month order, written dates ("5 Mar 2026 14:30"), and relative
+forms ("now", "2h ago", "72h", "yesterday 09:00"). A time without a zone is
+local to the config's time zone. A numeric date is never re-ordered to make it
+valid: with day-first, "31/02/2026" is an error, not 2 March.
+
+Nothing here reads the clock: callers pass ``now``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hypercare.errors import InputError
+
+ACCEPTED = (
+    "use ISO 8601 (2026-03-05 14:30), a written date (5 Mar 2026 14:30) "
+    "or a relative form (now, 2h ago, 72h, yesterday 09:00)"
+)
+
+_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "m": 60,
+    "min": 60,
+    "h": 3600,
+    "hr": 3600,
+    "d": 86400,
+    "w": 604800,
+}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)\s*$", re.I)
+_AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)(?:\s+ago)?\s*$", re.I)
+_DAY_WORD = re.compile(r"^\s*(today|yesterday|tomorrow)(?:\s+(\d{1,2}:\d{2}))?\s*$", re.I)
+_NUMERIC = re.compile(
+    r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*$"
+)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone called ``name``; InputError when there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"unknown time zone '{name}'; use a name like Europe/Amsterdam or UTC"
+        ) from None
+
+
+def parse_duration(text: str) -> timedelta:
+    """Read "15m", "4h", "3d", "1w" or "90s"; raise InputError otherwise."""
+    match = _DURATION.match(text)
+    if not match:
+        raise InputError(
+            f"cannot read the duration '{text}': use a number and a unit, "
+            "for example 15m, 4h, 3d or 1w"
+        )
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def to_iso(moment: datetime) -> str:
+    """The stored form: UTC, ISO 8601, seconds precision, ``Z`` suffix."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(text: str) -> datetime:
+    """Read a stored timestamp back as an aware UTC datetime."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def parse_when(text: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> datetime:
+    """Read a WHEN typed by a person; raise InputError naming accepted forms."""
+    raw = text.strip()
+    if not raw:
+        raise InputError(f"cannot read an empty time: {ACCEPTED}")
+    try:
+        moment = _parse(raw, now=now, tz=tz, day_first=day_first)
+    except (ValueError, OverflowError) as exc:
+        reason = str(exc).split("\n")[0]
+        raise InputError(f"cannot read the time '{text}' ({reason}): {ACCEPTED}") from None
+    if moment is None:
+        raise InputError(f"cannot read the time '{text}': {ACCEPTED}")
+    return moment.astimezone(UTC)
+
+
+def _parse(raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> datetime | None:
+    lowered = raw.lower()
+    if lowered == "now":
+        return now
+    if match := _AGO.match(raw):
+        seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+        return now - timedelta(seconds=seconds)
+    if match := _DAY_WORD.match(raw):
+        return _day_word(match.group(1).lower(), match.group(2), now=now, tz=tz)
+    if match := _NUMERIC.match(raw):
+        return _numeric(match.groups(), tz=tz, day_first=day_first)
+    return _iso_or_written(raw, now=now, tz=tz, day_first=day_first)
+
+
+def _day_word(word: str, clock: str | None, *, now: datetime, tz: ZoneInfo) -> datetime:
+    offset = {"today": 0, "yesterday": -1, "tomorrow": 1}[word]
+    day = now.astimezone(tz).date() + timedelta(days=offset)
+    hour, minute = (int(part) for part in clock.split(":")) if clock else (0, 0)
+    return _local(day, time(hour, minute), tz)
+
+
+def _numeric(
+    groups: tuple[str | None, ...], *, tz: ZoneInfo, day_first: bool
+) -> datetime:
+    first, second, year_text, hour, minute, second_s = groups
+    assert first and second and year_text
+    day, month = (int(first), int(second)) if day_first else (int(second), int(first))
+    year = int(year_text)
+    if year < 100:
+        year += 2000
+    clock = time(int(hour or 0), int(minute or 0), int(second_s or 0))
+    return _local(date(year, month, day), clock, tz)
+
+
+def _iso_or_written(
+    raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool
+) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(raw.replace("z", "Z"))
+    except ValueError:
+        moment = _written(raw, now=now, tz=tz, day_first=day_first)
+        if moment is None:
+            return None
+    if moment.tzinfo is None:
+        return _local(moment.date(), moment.time(), tz)
+    return moment
+
+
+def _written(raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> datetime | None:
+    # dateutil is slow to import and only needed for written forms.
+    from dateutil import parser
+
+    default = datetime.combine(now.astimezone(tz).date(), time(0, 0))
+    try:
+        return parser.parse(raw, default=default, dayfirst=day_first)
+    except parser.ParserError:
+        return None
+
+
+def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock).replace(tzinfo=tz)

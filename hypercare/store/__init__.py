@@ -1,0 +1,1 @@
+"""The SQLite store: opening, migrating and all the SQL of hypercare."""

@@ -1,0 +1,144 @@
+"""Opening the hypercare database and writing to it safely.
+
+Every connection uses WAL (readers never block the writer) and a long busy
+timeout. Writes go through ``Store.write()``, which starts ``BEGIN
+IMMEDIATE``: the write lock is taken at the start of the transaction, so a
+process that reads and then writes never fails with "database is locked"
+while another writer holds the lock; it waits its turn instead. One command
+is one transaction: an error inside ``write()`` rolls everything back.
+
+The hot path (log, triage, list) uses the standard ``sqlite3`` module only;
+sqlite-utils is imported when migrations are pending or a module asks for
+``Store.utils``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hypercare.errors import StoreError
+from hypercare.store.schema import MIGRATION_NAMES, MIGRATIONS_TABLE, MIGRATION_SET
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+class Store:
+    """An open hypercare database."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction that holds the write lock from its start."""
+        if self.conn.in_transaction:
+            # Nested use joins the outer transaction.
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @property
+    def utils(self) -> sqlite_utils.Database:
+        """The same connection wrapped by sqlite-utils (imported on demand)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.conn.execute(sql, params)]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def create_store(path: Path) -> Store:
+    """Create (or open) the database at ``path`` and bring its schema up to date."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = _connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    store = Store(conn, path)
+    _migrate(store)
+    return store
+
+
+def open_store(path: Path) -> Store:
+    """Open an existing database; raise StoreError when it is missing or foreign."""
+    if not path.is_file():
+        raise StoreError(
+            f"database {path} does not exist; run 'hypercare init' to create it "
+            "or pass --db with an existing file"
+        )
+    store = Store(_connect(path), path)
+    _migrate(store)
+    return store
+
+
+def _applied(conn: sqlite3.Connection) -> list[str]:
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+        (MIGRATIONS_TABLE,),
+    ).fetchone()
+    if not exists:
+        return []
+    rows = conn.execute(
+        f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", (MIGRATION_SET,)
+    )
+    return [row[0] for row in rows]
+
+
+def _migrate(store: Store) -> None:
+    """Apply pending migrations; refuse a file written by a newer hypercare."""
+    try:
+        applied = _applied(store.conn)
+        if not applied:
+            # A non-empty file without our migrations is something else.
+            tables = store.conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+            ).fetchone()[0]
+            if tables:
+                raise StoreError(
+                    f"{store.path} is not a hypercare database; pass --db with a "
+                    "hypercare database or run 'hypercare init' in a new folder"
+                )
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{store.path} is not a readable SQLite database ({exc}); restore it from "
+            "a backup or run 'hypercare init' in a new folder"
+        ) from None
+
+    unknown = sorted(set(applied) - set(MIGRATION_NAMES))
+    if unknown:
+        raise StoreError(
+            f"{store.path} was written by a newer hypercare (schema step "
+            f"'{unknown[0]}'); upgrade hypercare to open it"
+        )
+    if len(applied) == len(MIGRATION_NAMES):
+        return
+
+    from hypercare.store.migrations import migrations
+
+    with store.write():
+        # Re-read under the write lock: another process may have migrated.
+        migrations.apply(store.utils)

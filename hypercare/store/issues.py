@@ -1,0 +1,169 @@
+"""SQL for the ``issues`` and ``events`` tables.
+
+Invariant: an issue row equals the fold of its events, each event's
+``changes`` applied in ``id`` order onto an empty row. ``add_event`` keeps it
+by writing the event and applying the same changes to the row in one
+statement pair; callers run both inside ``Store.write()``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypercare.models import ISSUE_COLUMNS
+
+_SORTABLE = {
+    "id": "id",
+    "reported": "reported_at",
+    "updated": "updated_at",
+    "priority": "coalesce(priority, 'P9')",
+    "status": "status",
+    "title": "title",
+}
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    """What ``list`` asks for; empty fields do not filter."""
+
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    search: str | None = None
+    since: str | None = None
+    until: str | None = None
+    sort: str = "id"
+    descending: bool = False
+    limit: int | None = None
+    offset: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def insert_issue(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
+    columns = [c for c in row if c in ISSUE_COLUMNS]
+    sql = (
+        f"INSERT INTO issues ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    cursor = conn.execute(sql, [row[c] for c in columns])
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def add_event(
+    conn: sqlite3.Connection,
+    *,
+    issue_id: int,
+    kind: str,
+    at: str,
+    recorded_at: str,
+    actor: str | None,
+    changes: dict[str, Any],
+    note: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+) -> int:
+    """Append one event and apply its changes to the issue row."""
+    cursor = conn.execute(
+        "INSERT INTO events (issue_id, kind, at, recorded_at, actor, from_status, "
+        "to_status, note, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            issue_id,
+            kind,
+            at,
+            recorded_at,
+            actor,
+            from_status,
+            to_status,
+            note,
+            json.dumps(changes, sort_keys=True),
+        ),
+    )
+    if changes:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        conn.execute(
+            f"UPDATE issues SET {assignments} WHERE id = ?",
+            [*changes.values(), issue_id],
+        )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def get_issue(conn: sqlite3.Connection, issue_id: int) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM issues WHERE id = ?", (issue_id,)).fetchone()
+    return dict(row) if row else None
+
+
+def find_by_ref(conn: sqlite3.Connection, source: str, ref: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT * FROM issues WHERE source = ? AND external_ref = ?", (source, ref)
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def events_for(conn: sqlite3.Connection, issue_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT * FROM events WHERE issue_id = ? ORDER BY id", (issue_id,)
+    )
+    return [dict(row) for row in rows]
+
+
+def _in(column: str, values: tuple[str, ...], params: list[Any]) -> str:
+    params.extend(values)
+    return f"{column} IN ({', '.join('?' for _ in values)})"
+
+
+def list_issues(conn: sqlite3.Connection, wanted: IssueFilter) -> list[dict[str, Any]]:
+    """Issues matching every filter, sorted and paged in SQL."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, values in (
+        ("status", wanted.statuses),
+        ("priority", wanted.priorities),
+        ("type", wanted.types),
+        ("area", wanted.areas),
+        ("channel", wanted.channels),
+        ("assignee", wanted.assignees),
+    ):
+        if values:
+            clauses.append(_in(column, values, params))
+    if wanted.search:
+        clauses.append(
+            "(title LIKE ? ESCAPE '\\' OR coalesce(description, '') LIKE ? ESCAPE '\\')"
+        )
+        pattern = "%" + wanted.search.replace("\\", "\\\\").replace("%", "\\%") + "%"
+        params.extend([pattern, pattern])
+    if wanted.since:
+        clauses.append("reported_at >= ?")
+        params.append(wanted.since)
+    if wanted.until:
+        clauses.append("reported_at < ?")
+        params.append(wanted.until)
+
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    order = f"{_SORTABLE[wanted.sort]} {'DESC' if wanted.descending else 'ASC'}, id"
+    page = ""
+    if wanted.limit is not None:
+        page = " LIMIT ? OFFSET ?"
+        params.extend([wanted.limit, wanted.offset])
+    rows = conn.execute(f"SELECT * FROM issues {where} ORDER BY {order}{page}", params)
+    return [dict(row) for row in rows]
+
+
+def untriaged_ids(conn: sqlite3.Connection) -> list[int]:
+    """Open issues without a priority, oldest reported first."""
+    rows = conn.execute(
+        "SELECT id FROM issues WHERE priority IS NULL "
+        "AND status IN ('new', 'acknowledged', 'in_progress', 'on_hold', "
+        "'awaiting_testing') ORDER BY reported_at, id"
+    )
+    return [row[0] for row in rows]
+
+
+SORT_KEYS = tuple(_SORTABLE)

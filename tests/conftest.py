@@ -1,0 +1,70 @@
+"""Shared test helpers: an isolated home for every test and a CLI runner.
+
+Every test runs in its own temporary folder with ``HYPERCARE_DB``,
+``HYPERCARE_CONFIG`` and ``HOME`` unset or pointed there, a wide fixed
+terminal and ``NO_COLOR``, so output is plain and the same everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from hypercare.cli.app import app
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SERVICENOW_CSV = (
+    SHARED_DATA
+    / "servicenow-incident-event-log"
+    / "incident_event_log_2016-02-29_to_2016-03-13.csv"
+)
+HELPDESK_CSV = SHARED_DATA / "helpdesk-italian-software-company" / "finale.csv"
+OLIST_CSV = (
+    SHARED_DATA / "olist-order-reviews-csat" / "olist_order_reviews_dataset.first6123.csv"
+)
+TEST_DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("HYPERCARE_USER", "tester")
+    for name in ("HYPERCARE_DB", "HYPERCARE_CONFIG", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+class Result:
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run(*args: str, expect: int = 0, input: str | None = None) -> Result:
+    """Run ``hypercare ARGS`` in-process; assert the exit status."""
+    runner = CliRunner()
+    outcome = runner.invoke(app, list(args), input=input, catch_exceptions=False)
+    result = Result(outcome.exit_code, outcome.stdout, outcome.stderr)
+    assert outcome.exit_code == expect, (
+        f"hypercare {' '.join(args)} exited {outcome.exit_code}, expected {expect}\n"
+        f"stdout:\n{outcome.stdout}\nstderr:\n{outcome.stderr}"
+    )
+    return result
+
+
+@pytest.fixture
+def project(isolated: Path) -> Path:
+    """A fresh hypercare in the test's folder: UTC, go-live 2026-03-02 09:00."""
+    run("init", "--name", "Test", "--go-live", "2026-03-02T09:00:00Z", "--tz", "UTC")
+    return isolated
