@@ -115,9 +115,11 @@ def _register() -> None:
 # Command groups added by later features; each is a cli module with register().
 _OPTIONAL_MODULES = (
     "cmd_import",
+    "cmd_kpi",
     "cmd_reports",
     "cmd_exit",
     "cmd_loop",
+    "cmd_demo",
 )
 
 
