@@ -32,9 +32,10 @@ def init(
     from hypercare.core.when import parse_when, zone
 
     env = current()
+    local = zone(tz)
     when = env.now()
     if go_live is not None:
-        when = parse_when(go_live, now=env.now(), tz=zone(tz), day_first=True)
+        when = parse_when(go_live, now=env.now(), tz=local, day_first=True)
     settings = init_project(folder.resolve(), name=name, go_live=when, timezone=tz,
                             is_forced=force)
     output.echo(f"Wrote {settings.path}")

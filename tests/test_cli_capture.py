@@ -1,0 +1,141 @@
+"""log, triage and matrix from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run
+
+# The brief's matrix, written out by hand: (impact, urgency) -> priority.
+BRIEF_MATRIX = [
+    ("high", "immediate", "P1"),
+    ("high", "high", "P2"),
+    ("high", "medium", "P3"),
+    ("high", "low", "P3"),
+    ("medium", "immediate", "P2"),
+    ("medium", "high", "P3"),
+    ("medium", "medium", "P3"),
+    ("medium", "low", "P4"),
+    ("low", "immediate", "P3"),
+    ("low", "high", "P3"),
+    ("low", "medium", "P4"),
+    ("low", "low", "P4"),
+]
+
+
+def test_twelve_pairs_get_the_brief_priorities(project: Path) -> None:
+    for number, (impact, urgency, _) in enumerate(BRIEF_MATRIX, start=1):
+        assert run("log", f"Issue {number}").stdout == f"{number}\n"
+        run("triage", str(number), "--impact", impact, "--urgency", urgency)
+
+    issues = run("list", "--format", "json").json()
+
+    got = [(i["impact"], i["urgency"], i["priority"]) for i in issues]
+    assert got == BRIEF_MATRIX
+
+
+def test_log_prints_the_number_and_json_row(project: Path) -> None:
+    assert run("log", "First").stdout == "1\n"
+
+    row = run(
+        "log", "Invoice PDF is blank", "--type", "bug", "--area", "billing",
+        "--channel", "email", "--reporter", "Ana Ruiz", "--contact", "ana@example.com",
+        "--group", "end-user", "--reported-at", "2026-03-02 10:00", "--at",
+        "2026-03-02 10:30", "--ref", "SN-1", "--tag", "pdf", "--tag", "invoices",
+        "--impact", "high", "--urgency", "immediate", "--format", "json",
+    ).json()
+
+    assert row["id"] == 2
+    assert row["status"] == "new"
+    assert row["priority"] == "P1"
+    assert row["reported_at"] == "2026-03-02T10:00:00Z"
+    assert row["updated_at"] == "2026-03-02T10:30:00Z"
+    assert row["tags"] == '["pdf", "invoices"]'
+    assert row["reporter_group"] == "end-user"
+
+
+def test_log_reads_the_description_from_stdin(project: Path) -> None:
+    run("log", "From stdin", "--description", "-", input="line one\nline two\n")
+
+    issue = run("show", "1", "--format", "json").json()["issue"]
+
+    assert issue["description"] == "line one\nline two\n"
+
+
+def test_override_needs_a_reason_and_keeps_it(project: Path) -> None:
+    run("log", "Payroll run fails")
+
+    failed = run("triage", "1", "--impact", "low", "--urgency", "low", "--priority", "P1",
+                 expect=2)
+    run("triage", "1", "--impact", "low", "--urgency", "low", "--priority", "P1",
+        "--reason", "payroll deadline tonight")
+    issue = run("show", "1", "--format", "json").json()["issue"]
+
+    assert failed.stderr == (
+        "Error: --priority overrides the matrix and needs --reason TEXT\n"
+    )
+    assert (issue["priority"], issue["priority_reason"]) == ("P1", "payroll deadline tonight")
+
+
+def test_triage_without_a_terminal_names_the_flags(project: Path) -> None:
+    result = run("triage", expect=2)
+
+    assert result.stderr == (
+        "Error: walking the queue needs a terminal; triage one issue with "
+        "'hypercare triage N --impact I --urgency U'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("log", "x", "--impact", "severe", "--urgency", "high"),
+         "Error: unknown impact 'severe'; use --impact high|medium|low"),
+        (("log", "x", "--channel", "fax"),
+         "Error: unknown channel 'fax'; use --channel helpdesk|email|chat|phone|meeting|"
+         "survey|monitoring|api-gateway|llm-gateway"),
+        (("log", "x", "--impact", "high"),
+         "Error: give both --impact and --urgency to triage at once, or neither"),
+        (("log", "  "), "Error: the title is empty; give the issue a short title"),
+        (("triage", "7", "--impact", "high", "--urgency", "low"),
+         "Error: there is no issue 7; 'hypercare list' shows the issues"),
+        (("triage", "1", "--impact", "severe", "--urgency", "high"),
+         "Error: unknown impact 'severe'; use --impact high|medium|low"),
+        (("triage", "1", "--impact", "high"),
+         "Error: issue 1 needs --impact and --urgency (or --priority with --reason)"),
+    ],
+)
+def test_bad_capture_input_is_one_line_and_exit_2(
+    project: Path, args: tuple[str, ...], message: str
+) -> None:
+    run("log", "Existing")
+
+    result = run(*args, expect=2)
+
+    assert result.stderr == message + "\n"
+    assert result.stdout == ""
+    assert len(run("list", "--format", "json").json()) == 1
+
+
+def test_matrix_shows_the_matrix_in_force(project: Path) -> None:
+    rows = run("matrix", "--format", "csv").stdout.splitlines()
+
+    assert rows == [
+        "impact,immediate,high,medium,low",
+        "high,P1,P2,P3,P3",
+        "medium,P2,P3,P3,P4",
+        "low,P3,P3,P4,P4",
+    ]
+
+
+def test_matrix_from_an_edited_config(project: Path) -> None:
+    config = project / "hypercare.toml"
+    config.write_text(config.read_text().replace(
+        '[matrix.low]\nimmediate = "P3"', '[matrix.low]\nimmediate = "P2"'))
+    run("log", "x")
+
+    run("triage", "1", "--impact", "low", "--urgency", "immediate")
+
+    assert run("show", "1", "--format", "json").json()["issue"]["priority"] == "P2"
