@@ -1,0 +1,357 @@
+"""SLA clocks: how long each issue has been waiting against its targets.
+
+Each issue has an *acknowledge* clock (reported → first acknowledgement: the
+first move out of ``new`` or the first message to the reporter) and a
+*resolve* clock (reported → resolution). Everything is computed from the
+issue's events with ``at <= as_of``, in time order, so a clock can be read for
+any past moment:
+
+- the targets and calendar come from the priority in force as of ``as_of``;
+  the running intervals come from the status history, so a pause already
+  accrued survives a change of priority;
+- time ``on_hold`` does not count against the resolve clock;
+- the resolve clock stops at the first move into a finished state
+  (resolved, closed, duplicate, rejected, deferred); a reopen starts a new
+  cycle, the earlier cycles are kept, and ``IssueClocks.resolve_total`` adds
+  them up;
+- a clock is ``met`` or ``missed`` once stopped; while it runs it is
+  ``running``, ``at_risk`` (under 25% of the target left), ``paused`` (on
+  hold) or ``missed`` (past target); ``none`` when the priority has no target.
+
+Counted time is calendar time (see ``core.calendar``): real elapsed time
+inside the calendar's working hours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from hypercare.config import Calendar, Settings
+from hypercare.core.calendar import add_working_time, working_time
+from hypercare.core.when import from_iso, to_iso
+from hypercare.models import Event, Issue
+from hypercare.store.db import Store
+
+# States that stop the resolve clock; a later move to an open state reopens.
+STOPPING = ("resolved", "closed", "duplicate", "rejected", "deferred")
+PAUSING = "on_hold"
+AT_RISK_SHARE = 0.25
+_ZERO = timedelta(0)
+# Issue columns whose history the clocks and measures need.
+TRACKED = (
+    "priority",
+    "acknowledged_at",
+    "reported_at",
+    "reassignment_count",
+    "escalation_level",
+)
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One clock of one issue, as of a moment.
+
+    ``remaining`` is negative once the target is passed (by how much).
+    ``due_at`` is None when there is no target, or while the clock is paused
+    (it depends on when the pause ends).
+    """
+
+    name: str
+    target: timedelta | None
+    due_at: datetime | None
+    elapsed: timedelta
+    remaining: timedelta | None
+    state: str
+    stopped_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "target_minutes": _minutes(self.target),
+            "elapsed_minutes": _minutes(self.elapsed),
+            "remaining_minutes": _minutes(self.remaining),
+            "due_at": to_iso(self.due_at) if self.due_at else None,
+            "stopped_at": to_iso(self.stopped_at) if self.stopped_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class IssueClocks:
+    """Both clocks of one issue; ``resolve`` is the current (last) cycle."""
+
+    issue_id: int
+    priority: str | None
+    acknowledge: Clock
+    resolve: Clock
+    cycles: tuple[Clock, ...]
+    status: str = "new"
+    resolve_total: timedelta = _ZERO
+
+    @property
+    def is_resolve_missed(self) -> bool:
+        """Whether any resolve cycle missed its target."""
+        return any(cycle.state == "missed" for cycle in self.cycles)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "issue_id": self.issue_id,
+            "priority": self.priority,
+            "status": self.status,
+            "acknowledge": self.acknowledge.as_dict(),
+            "resolve": self.resolve.as_dict(),
+            "cycles": [cycle.as_dict() for cycle in self.cycles],
+            "resolve_total_minutes": _minutes(self.resolve_total),
+        }
+
+
+@dataclass
+class Timeline:
+    """What the measures need of one issue's history up to a moment.
+
+    ``moves`` are the status changes (at, from, to) with ``at <= as_of``, in
+    time order; the other fields are folded from the events' changes.
+    """
+
+    issue_id: int
+    reported_at: datetime
+    priority: str | None = None
+    status: str = "new"
+    acknowledged_at: datetime | None = None
+    moves: list[tuple[datetime, str | None, str]] = field(default_factory=list)
+    is_escalated: bool = False
+    reassignment_count: int = 0
+
+
+def timeline_from_steps(
+    issue_id: int, reported_at: str, steps: Iterable[Sequence[Any]]
+) -> Timeline:
+    """Fold ``(at, kind, from_status, to_status, changes)`` steps, in time order.
+
+    ``changes`` is a dict, JSON text or None; only ``TRACKED`` keys matter.
+    Callers pass only steps with ``at <= as_of``.
+    """
+    line = Timeline(issue_id=issue_id, reported_at=from_iso(reported_at))
+    for at_text, kind, from_status, to_status, raw in steps:
+        at = from_iso(at_text)
+        changes = json.loads(raw) if isinstance(raw, str) else (raw or {})
+        if to_status:
+            line.moves.append((at, from_status, to_status))
+            line.status = to_status
+            if from_status == "new" and to_status != "new":
+                line.acknowledged_at = _earliest(line.acknowledged_at, at)
+        if kind == "escalated":
+            line.is_escalated = True
+        if not changes:
+            continue
+        if "priority" in changes:
+            line.priority = changes["priority"]
+        if changes.get("acknowledged_at"):
+            line.acknowledged_at = _earliest(
+                line.acknowledged_at, from_iso(changes["acknowledged_at"])
+            )
+        if changes.get("reported_at"):
+            line.reported_at = from_iso(changes["reported_at"])
+        if "reassignment_count" in changes:
+            line.reassignment_count = int(changes["reassignment_count"] or 0)
+        if changes.get("escalation_level") in ("L2", "L3", "vendor"):
+            line.is_escalated = True
+    return line
+
+
+def timeline_for(issue: Issue, events: Sequence[Event], as_of: datetime) -> Timeline:
+    """The timeline of one issue from its events, as of ``as_of``."""
+    cutoff = to_iso(as_of)
+    ordered = sorted((e for e in events if e.at <= cutoff), key=lambda e: (e.at, e.id))
+    steps = ((e.at, e.kind, e.from_status, e.to_status, e.changes) for e in ordered)
+    return timeline_from_steps(issue.id, issue.reported_at, steps)
+
+
+def clocks_for(
+    issue: Issue, events: Sequence[Event], settings: Settings, as_of: datetime
+) -> IssueClocks:
+    """Both clocks of one issue as of ``as_of``."""
+    return clocks_from_timeline(timeline_for(issue, events, as_of), settings, as_of)
+
+
+def clocks_for_all(
+    store: Store,
+    settings: Settings,
+    as_of: datetime,
+    issue_ids: Iterable[int] | None = None,
+) -> dict[int, IssueClocks]:
+    """Clocks of every issue reported by ``as_of`` (or of ``issue_ids``)."""
+    lines = load_timelines(store, as_of, issue_ids)
+    return {
+        issue_id: clocks_from_timeline(line, settings, as_of)
+        for issue_id, line in lines.items()
+    }
+
+
+def load_timelines(
+    store: Store, as_of: datetime, issue_ids: Iterable[int] | None = None
+) -> dict[int, Timeline]:
+    """The timeline of every issue reported by ``as_of`` (or of ``issue_ids``)."""
+    from hypercare.store import measures as sql
+
+    cutoff = to_iso(as_of)
+    wanted = None if issue_ids is None else list(issue_ids)
+    reported = {row[0]: row[1] for row in sql.issue_facts(store.conn, cutoff, wanted)}
+    lines: dict[int, Timeline] = {}
+    for issue_id, steps in sql.iter_steps(store.conn, cutoff, wanted):
+        if issue_id in reported:
+            lines[issue_id] = timeline_from_steps(issue_id, reported[issue_id], steps)
+    for issue_id, reported_at in reported.items():
+        if issue_id not in lines:
+            lines[issue_id] = timeline_from_steps(issue_id, reported_at, ())
+    return lines
+
+
+def clocks_from_timeline(
+    line: Timeline, settings: Settings, as_of: datetime
+) -> IssueClocks:
+    """Both clocks from a folded timeline."""
+    target = settings.targets.get(line.priority) if line.priority else None
+    calendar = _calendar(settings, target.calendar if target else None)
+
+    ack_end = line.acknowledged_at if line.acknowledged_at else as_of
+    acknowledge = _clock(
+        "acknowledge",
+        target.acknowledge if target else None,
+        calendar,
+        [(line.reported_at, max(ack_end, line.reported_at))],
+        stopped_at=line.acknowledged_at,
+        is_paused=False,
+        as_of=as_of,
+    )
+
+    cycles = tuple(
+        _clock(
+            "resolve",
+            target.resolve if target else None,
+            calendar,
+            intervals,
+            stopped_at=stopped,
+            is_paused=paused,
+            as_of=as_of,
+        )
+        for intervals, stopped, paused in _resolve_cycles(line, as_of)
+    )
+    return IssueClocks(
+        issue_id=line.issue_id,
+        priority=line.priority,
+        acknowledge=acknowledge,
+        resolve=cycles[-1],
+        cycles=cycles,
+        status=line.status,
+        resolve_total=sum((c.elapsed for c in cycles), _ZERO),
+    )
+
+
+def _resolve_cycles(
+    line: Timeline, as_of: datetime
+) -> list[tuple[list[Interval], datetime | None, bool]]:
+    """Each resolve cycle: its running intervals, when it stopped, whether paused."""
+    cycles: list[tuple[list[Interval], datetime | None, bool]] = []
+    intervals: list[Interval] = []
+    running_since: datetime | None = line.reported_at
+    is_in_cycle = True
+
+    for at, _, to_status in line.moves:
+        at = max(at, line.reported_at)
+        if not is_in_cycle:
+            if to_status not in STOPPING:
+                # A reopen: a new cycle starts at the move.
+                is_in_cycle, intervals = True, []
+                running_since = None if to_status == PAUSING else at
+            continue
+        if running_since is not None and (
+            to_status in STOPPING or to_status == PAUSING
+        ):
+            intervals.append((running_since, at))
+            running_since = None
+        if to_status in STOPPING:
+            cycles.append((intervals, at, False))
+            is_in_cycle = False
+        elif to_status != PAUSING and running_since is None:
+            running_since = at
+
+    if is_in_cycle:
+        if running_since is not None:
+            intervals.append((running_since, max(as_of, running_since)))
+        cycles.append((intervals, None, running_since is None))
+    return cycles
+
+
+def _clock(
+    name: str,
+    target: timedelta | None,
+    calendar: Calendar,
+    intervals: list[Interval],
+    *,
+    stopped_at: datetime | None,
+    is_paused: bool,
+    as_of: datetime,
+) -> Clock:
+    elapsed = sum((working_time(calendar, a, b) for a, b in intervals), _ZERO)
+    if target is None:
+        return Clock(name, None, None, elapsed, None, "none", stopped_at)
+
+    remaining = target - elapsed
+    if stopped_at is not None:
+        state = "met" if elapsed <= target else "missed"
+    elif elapsed > target:
+        state = "missed"
+    elif is_paused:
+        state = "paused"
+    elif remaining < target * AT_RISK_SHARE:
+        state = "at_risk"
+    else:
+        state = "running"
+    due = _due_at(calendar, intervals, target, stopped_at, is_paused, as_of)
+    return Clock(name, target, due, elapsed, remaining, state, stopped_at)
+
+
+def _due_at(
+    calendar: Calendar,
+    intervals: list[Interval],
+    target: timedelta,
+    stopped_at: datetime | None,
+    is_paused: bool,
+    as_of: datetime,
+) -> datetime | None:
+    """When counted time reaches the target, replaying the running intervals."""
+    counted = _ZERO
+    for start, end in intervals:
+        span = working_time(calendar, start, end)
+        if counted + span >= target:
+            return add_working_time(calendar, start, target - counted)
+        counted += span
+    if stopped_at is not None:
+        # Met: when it would have fallen due had it kept running.
+        return add_working_time(calendar, stopped_at, target - counted)
+    if is_paused:
+        return None
+    return add_working_time(calendar, as_of, target - counted)
+
+
+def _calendar(settings: Settings, name: str | None) -> Calendar:
+    if name and name in settings.calendars:
+        return settings.calendars[name]
+    return settings.calendars.get("24x7") or Calendar(
+        name="24x7", is_always=True, timezone=settings.timezone
+    )
+
+
+def _earliest(current: datetime | None, candidate: datetime) -> datetime:
+    return candidate if current is None or candidate < current else current
+
+
+def _minutes(span: timedelta | None) -> float | None:
+    return None if span is None else round(span.total_seconds() / 60, 1)
