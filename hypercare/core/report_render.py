@@ -1,0 +1,275 @@
+"""Rendering a report as Markdown, HTML, JSON or parts for the terminal.
+
+A report (``Standup``, ``Brief``) is first laid out as a ``Document``: a title,
+a few header lines and sections, each holding bullet lines, a table and
+charts. The renderers only walk that layout, so every format says the same
+thing, and the layout is the one place that decides wording and order.
+
+Safety of user text (titles, owners): Markdown escapes ``| [ ] < >`` and
+friends with ``md_escape`` so a title cannot break a table, make a link or
+inject HTML into a chat or wiki; HTML goes through jinja2 with autoescape on,
+so nothing typed by a user is ever markup. Charts are PNG ``data:`` URIs:
+the HTML file is self-contained and safe to e-mail.
+
+Times in a document are already local to the config's time zone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from hypercare.core.charts import Chart, Series, png_data_uri, text_chart
+from hypercare.core.when import from_iso
+
+if TYPE_CHECKING:
+    from hypercare.core.brief import Brief
+    from hypercare.core.standup import Standup
+
+# Human formats show at most this many rows per table; JSON has them all.
+MAX_ROWS = 25
+
+Column = tuple[str, str]
+_LONE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# Values coloured in HTML tables: clock states and criterion results.
+_STATES = ("missed", "at_risk", "met", "fail", "unknown", "pass")
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[Column, ...]
+    rows: tuple[dict[str, Any], ...]
+    more: int = 0  # rows left out of the human formats
+
+
+@dataclass(frozen=True)
+class Section:
+    """One heading with what is under it; ``empty`` is said when it has nothing."""
+
+    title: str
+    lines: tuple[tuple[str, str], ...] = ()  # (label, text); label may be ""
+    table: Table | None = None
+    charts: tuple[Chart, ...] = ()
+    empty: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.lines or (self.table and self.table.rows) or self.charts)
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str  # standup or brief: picks the HTML template
+    title: str
+    header: tuple[str, ...]
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+
+# --- formats -----------------------------------------------------------------
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def to_markdown(document: Document) -> str:
+    """Markdown that pastes cleanly into chat and wikis (no charts)."""
+    parts = [f"# {_md(document.title)}", "", *(f"{_md(h)}  " for h in document.header)]
+    for section in document.sections:
+        parts += ["", _section_md(section)]
+    return "\n".join(parts).rstrip()
+
+
+def to_rich_parts(document: Document) -> list[tuple[str, str]]:
+    """What the terminal shows, in order: ("md", Markdown) and ("text", chart)."""
+    head = [f"# {_md(document.title)}", "", *(f"{_md(h)}  " for h in document.header)]
+    parts: list[tuple[str, str]] = [("md", "\n".join(head) + "\n")]
+    for section in document.sections:
+        parts.append(("md", _section_md(section) + "\n"))
+        parts += [("text", text_chart(chart)) for chart in section.charts]
+    return parts
+
+
+def to_plain(document: Document) -> str:
+    """The terminal form written to a file: Markdown with text charts."""
+    return "\n".join(text for _, text in to_rich_parts(document)).rstrip()
+
+
+def to_html(document: Document) -> str:
+    """One self-contained HTML page: inline CSS, charts as PNG data URIs."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("hypercare", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    template = environment.get_template(f"{document.kind}.html.j2")
+    return template.render(document=document, image=_image, cell=_cell, css=_css)
+
+
+def _image(chart: Chart) -> str | None:
+    return png_data_uri(chart) if chart.has_data else None
+
+
+def _css(value: Any) -> str:
+    """The class of a table cell: numbers align right, states are coloured."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "n"
+    if value in _STATES:
+        return f"state-{value}"
+    return ""
+
+
+def _section_md(section: Section) -> str:
+    lines = [f"## {_md(section.title)}", ""]
+    if section.is_empty:
+        lines.append(_md(section.empty))
+    for label, text in section.lines:
+        lines.append(f"- **{_md(label)}:** {_md(text)}" if label else f"- {_md(text)}")
+    if section.table and section.table.rows:
+        if section.lines:
+            lines.append("")
+        lines.append(_md_table(section.table))
+        if section.table.more:
+            lines += ["", f"… and {section.table.more} more (--format json lists all)."]
+    return "\n".join(lines)
+
+
+def _md_table(table: Table) -> str:
+    header = "| " + " | ".join(_md(title) for _, title in table.columns) + " |"
+    rule = "|" + "|".join(" --- " for _ in table.columns) + "|"
+    rows = [
+        "| " + " | ".join(_md(_cell(row.get(key))) for key, _ in table.columns) + " |"
+        for row in table.rows
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def _md(text: str) -> str:
+    """Escape text for Markdown: pipes, brackets, angle brackets, emphasis.
+
+    An underscore inside a word (``in_progress``) is left alone: Markdown
+    never reads it as emphasis, and chat shows it as typed.
+    """
+    out = text.replace("\\", "\\\\").replace("\r", " ").replace("\n", " ")
+    for char in "|[]<>*`":
+        out = out.replace(char, "\\" + char)
+    return _LONE_UNDERSCORE.sub(r"\\_", out)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# --- layout helpers shared by the reports ------------------------------------
+
+
+def local(moment: str | None, tz: ZoneInfo) -> str | None:
+    """A stored UTC time as ``YYYY-MM-DD HH:MM`` in ``tz``."""
+    if moment is None:
+        return None
+    return from_iso(moment).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def table(
+    lines: Sequence[dict[str, Any]], columns: Sequence[Column], tz: ZoneInfo
+) -> Table:
+    """A table of issue lines; ``..._at`` values shown as local times."""
+    rows = []
+    for line in lines[:MAX_ROWS]:
+        row = dict(line)
+        for key, _ in columns:
+            if key.endswith("_at") and isinstance(row.get(key), str):
+                row[key] = local(row[key], tz)
+        rows.append(row)
+    return Table(tuple(columns), tuple(rows), max(0, len(lines) - MAX_ROWS))
+
+
+def signed(number: int) -> str:
+    return f"+{number}" if number > 0 else ("±0" if number == 0 else f"−{-number}")
+
+
+def trend_section(trends: dict[str, list[dict[str, Any]]]) -> Section:
+    """Charts of P1/P2 per day, open backlog per day and (if given) MTTR per week."""
+    p1p2, backlog = trends.get("p1p2_per_day", []), trends.get("backlog_per_day", [])
+    weeks = trends.get("mttr_per_week", [])
+    charts = []
+    lines: list[tuple[str, str]] = []
+    if p1p2:
+        days = tuple(row["date"][5:] for row in p1p2)
+        charts.append(
+            Chart(
+                "P1/P2 issues per day",
+                days,
+                (
+                    Series("opened", tuple(row["opened"] for row in p1p2)),
+                    Series("open at day end", tuple(row["open"] for row in p1p2)),
+                ),
+            )
+        )
+        week = p1p2[-7:]
+        lines.append(
+            (
+                "P1/P2",
+                f"{sum(r['opened'] for r in week)} opened in the last "
+                f"{len(week)} days; {p1p2[-1]['open']} open now",
+            )
+        )
+    if backlog:
+        days = tuple(row["date"][5:] for row in backlog)
+        charts.append(
+            Chart(
+                "Open issues at day end",
+                days,
+                (Series("open", tuple(row["open"] for row in backlog)),),
+            )
+        )
+        start = backlog[-8] if len(backlog) > 7 else backlog[0]
+        change = backlog[-1]["open"] - start["open"]
+        lines.append(
+            (
+                "Open backlog",
+                f"{backlog[-1]['open']} now, {signed(change)} since {start['date']}",
+            )
+        )
+    if weeks:
+        charts.append(
+            Chart(
+                "MTTR per week",
+                tuple(row["week"] for row in weeks),
+                (Series("mean", tuple(row["mean_hours"] for row in weeks)),),
+                unit="hours",
+                kind="bar",
+            )
+        )
+    return Section(
+        "Trends",
+        lines=tuple(lines),
+        charts=tuple(charts),
+        empty="No trend yet: nothing reported since go-live.",
+    )
+
+
+def standup_document(report: Standup, tz: ZoneInfo) -> Document:
+    from hypercare.core.standup import layout
+
+    return layout(report, tz)
+
+
+def brief_document(report: Brief, tz: ZoneInfo) -> Document:
+    from hypercare.core.brief import layout
+
+    return layout(report, tz)
