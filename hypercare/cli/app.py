@@ -55,17 +55,18 @@ def _is_click_exception(exc: Exception) -> bool:
     return type(exc).__module__.startswith("typer._click")
 
 
-app = typer.Typer(
-    cls=_Group,
-    name="hypercare",
-    help="Run the hypercare period after a go-live: log, triage and resolve issues, "
-    "report daily and decide from evidence when to hand over to support.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def _new_root() -> typer.Typer:
+    return typer.Typer(
+        cls=_Group,
+        name="hypercare",
+        help="Run the hypercare period after a go-live: log, triage and resolve "
+        "issues, report daily and decide from evidence when to hand over to support.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
 
 
 def _version(value: bool) -> None:
@@ -74,7 +75,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     db: Annotated[
         Path | None, typer.Option("--db", help="The database file (else HYPERCARE_DB, "
@@ -99,21 +99,13 @@ def root(
     context.reset(context.Env(db_option=db, config_option=config, debug=debug))
 
 
-def _register() -> None:
-    # Each module adds its commands; imports inside modules stay light so
-    # that start-up only pays for what the chosen command uses.
-    from hypercare.cli import cmd_capture, cmd_lifecycle, cmd_read, cmd_setup
-
-    for module in (cmd_setup, cmd_capture, cmd_lifecycle, cmd_read):
-        module.register(app)
-    for name in _OPTIONAL_MODULES:
-        module = _load(name)
-        if module is not None:
-            module.register(app)
-
-
-# Command groups added by later features; each is a cli module with register().
-_OPTIONAL_MODULES = (
+# The modules that add commands, in the order --help lists them (the flow of
+# an issue). Each has register(app).
+COMMAND_MODULES = (
+    "cmd_setup",
+    "cmd_capture",
+    "cmd_lifecycle",
+    "cmd_read",
     "cmd_import",
     "cmd_kpi",
     "cmd_reports",
@@ -121,26 +113,77 @@ _OPTIONAL_MODULES = (
     "cmd_loop",
     "cmd_demo",
 )
+_ROOT_OPTIONS_WITH_VALUE = ("--db", "--config")
 
 
-def _load(name: str) -> Any:
+def build_app(only: str | None = None) -> typer.Typer:
+    """The hypercare command; with ``only``, just that one command under the root.
+
+    Typer turns every registered command into a click command on each run,
+    which costs more than the command itself for the quick ones, so the
+    console entry point builds only the command it was asked for.
+    """
     import importlib
 
-    try:
-        return importlib.import_module(f"hypercare.cli.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"hypercare.cli.{name}":
-            return None
-        raise
+    app = _new_root()
+    app.callback()(root)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"hypercare.cli.{name}")
+        except ModuleNotFoundError as exc:
+            # TODO(all command modules merged): drop this; a missing module is a bug.
+            if exc.name != f"hypercare.cli.{name}":
+                raise
+            continue
+        module.register(app)
+    if only is not None:
+        _keep_only(app, only)
+    return app
 
 
-_register()
+def _keep_only(app: typer.Typer, name: str) -> None:
+    from typer.main import get_command_name
+
+    commands = [
+        info for info in app.registered_commands
+        if (info.name or get_command_name(info.callback.__name__)) == name  # type: ignore[union-attr]
+    ]
+    groups = [info for info in app.registered_groups if info.name == name]
+    # An unknown name keeps everything, so the usage error can suggest one.
+    if commands or groups:
+        app.registered_commands = commands
+        app.registered_groups = groups
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The command named on the command line, skipping the root options."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _ROOT_OPTIONS_WITH_VALUE:
+            skip = True
+        elif arg.startswith("-"):
+            if arg in ("-h", "--help", "--version"):
+                return None
+        else:
+            return arg
+    return None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `app` (the whole command, for tests and embedding) is built on first use.
+    if name == "app":
+        built = build_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(name)
 
 
 def main() -> None:
     """Console entry point."""
     try:
-        app()
+        build_app(_command_name(sys.argv[1:]))()
     except KeyboardInterrupt:
         output.echo_err("Interrupted.")
         sys.exit(ExitCode.INTERRUPTED)

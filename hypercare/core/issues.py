@@ -91,7 +91,9 @@ def check_choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str 
     """Return ``value`` if it is one of ``allowed``; InputError naming the flag."""
     if value is None or value in allowed:
         return value
-    raise InputError(f"unknown {flag.lstrip('-')} '{value}'; use {flag} {'|'.join(allowed)}")
+    raise InputError(
+        f"unknown {flag.lstrip('-')} '{value}'; use {flag} {'|'.join(allowed)}"
+    )
 
 
 def get_issue(store: Store, issue_id: int) -> Issue:
@@ -118,7 +120,9 @@ def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> 
     check_choice(new.impact, IMPACTS, "--impact")
     check_choice(new.urgency, URGENCIES, "--urgency")
     if (new.impact is None) != (new.urgency is None):
-        raise InputError("give both --impact and --urgency to triage at once, or neither")
+        raise InputError(
+            "give both --impact and --urgency to triage at once, or neither"
+        )
 
     row: dict[str, Any] = {
         "title": new.title.strip(),
@@ -145,18 +149,32 @@ def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> 
     row = {key: value for key, value in row.items() if value is not None}
 
     with store.write() as conn:
-        issue_id = rows.insert_issue(conn, {"title": row["title"], "status": "new",
-                                            "reported_at": row["reported_at"],
-                                            "logged_at": row["logged_at"],
-                                            "updated_at": row["updated_at"]})
-        rows.add_event(conn, issue_id=issue_id, kind="logged", at=stamp.at,
-                       recorded_at=stamp.now, actor=stamp.actor, changes=row,
-                       to_status="new")
+        issue_id = rows.insert_issue(
+            conn,
+            {
+                "title": row["title"],
+                "status": "new",
+                "reported_at": row["reported_at"],
+                "logged_at": row["logged_at"],
+                "updated_at": row["updated_at"],
+            },
+        )
+        rows.add_event(
+            conn,
+            issue_id=issue_id,
+            kind="logged",
+            at=stamp.at,
+            recorded_at=stamp.now,
+            actor=stamp.actor,
+            changes=row,
+            to_status="new",
+        )
     return get_issue(store, issue_id)
 
 
-def triage(store: Store, settings: Settings, issue_id: int, t: Triage,
-           stamp: Stamp) -> Issue:
+def triage(
+    store: Store, settings: Settings, issue_id: int, t: Triage, stamp: Stamp
+) -> Issue:
     """Classify an issue; the priority comes from the matrix unless overridden."""
     check_choice(t.impact, IMPACTS, "--impact")
     check_choice(t.urgency, URGENCIES, "--urgency")
@@ -178,21 +196,39 @@ def triage(store: Store, settings: Settings, issue_id: int, t: Triage,
         raise InputError(
             f"issue {issue_id} needs --impact and --urgency (or --priority with --reason)"
         )
-    wanted = {"impact": impact, "urgency": urgency, "priority": priority,
-              "priority_reason": reason, "type": t.type, "area": t.area, "cause": t.cause}
-    changes = {k: v for k, v in wanted.items()
-               if (v is not None or k == "priority_reason") and getattr(issue, k) != v}
+    wanted = {
+        "impact": impact,
+        "urgency": urgency,
+        "priority": priority,
+        "priority_reason": reason,
+        "type": t.type,
+        "area": t.area,
+        "cause": t.cause,
+    }
+    changes = {
+        k: v
+        for k, v in wanted.items()
+        if (v is not None or k == "priority_reason") and getattr(issue, k) != v
+    }
     changes.update(_assignee_changes(issue, t.assignee))
 
     with store.write() as conn:
-        rows.add_event(conn, issue_id=issue_id, kind="triaged", at=stamp.at,
-                       recorded_at=stamp.now, actor=stamp.actor,
-                       changes=_touch(issue, changes, stamp), note=reason)
+        rows.add_event(
+            conn,
+            issue_id=issue_id,
+            kind="triaged",
+            at=stamp.at,
+            recorded_at=stamp.now,
+            actor=stamp.actor,
+            changes=_touch(issue, changes, stamp),
+            note=reason,
+        )
     return get_issue(store, issue_id)
 
 
-def move(store: Store, issue_id: int, action: str, stamp: Stamp,
-         detail: Move | None = None) -> Issue:
+def move(
+    store: Store, issue_id: int, action: str, stamp: Stamp, detail: Move | None = None
+) -> Issue:
     """Move an issue through the lifecycle; TransitionError when not allowed."""
     detail = detail or Move()
     issue = get_issue(store, issue_id)
@@ -201,15 +237,24 @@ def move(store: Store, issue_id: int, action: str, stamp: Stamp,
     changes = _move_changes(store, issue, action, target, stamp, detail)
 
     with store.write() as conn:
-        rows.add_event(conn, issue_id=issue_id, kind="status", at=stamp.at,
-                       recorded_at=stamp.now, actor=stamp.actor,
-                       changes=_touch(issue, changes, stamp), note=detail.note,
-                       from_status=issue.status, to_status=target)
+        rows.add_event(
+            conn,
+            issue_id=issue_id,
+            kind="status",
+            at=stamp.at,
+            recorded_at=stamp.now,
+            actor=stamp.actor,
+            changes=_touch(issue, changes, stamp),
+            note=detail.note,
+            from_status=issue.status,
+            to_status=target,
+        )
     return get_issue(store, issue_id)
 
 
-def _move_changes(store: Store, issue: Issue, action: str, target: str,
-                  stamp: Stamp, detail: Move) -> dict[str, Any]:
+def _move_changes(
+    store: Store, issue: Issue, action: str, target: str, stamp: Stamp, detail: Move
+) -> dict[str, Any]:
     changes: dict[str, Any] = {"status": target, **detail.extra}
     if issue.acknowledged_at is None and issue.status == "new":
         # Any move out of `new` means the team has picked the issue up.
@@ -220,15 +265,20 @@ def _move_changes(store: Store, issue: Issue, action: str, target: str,
         changes["hold_reason"] = detail.note
     elif action == "resolve":
         resolution = detail.resolution or Resolution()
-        changes.update(resolved_at=stamp.at, resolution=resolution.text,
-                       resolution_code=resolution.code, is_kb=int(resolution.is_kb))
+        changes.update(
+            resolved_at=stamp.at,
+            resolution=resolution.text,
+            resolution_code=resolution.code,
+            is_kb=int(resolution.is_kb),
+        )
         if resolution.workaround:
             changes["workaround"] = resolution.workaround
     elif action == "close":
         changes["closed_at"] = stamp.at
     elif action == "reopen":
-        changes.update(reopen_count=issue.reopen_count + 1, resolved_at=None,
-                       closed_at=None)
+        changes.update(
+            reopen_count=issue.reopen_count + 1, resolved_at=None, closed_at=None
+        )
     elif action == "duplicate":
         changes["duplicate_of"] = _master_of(store, issue.id, detail.duplicate_of)
     return changes
@@ -255,9 +305,15 @@ def assign(store: Store, issue_id: int, who: str, stamp: Stamp) -> Issue:
     _check_at(issue, stamp)
     changes = _assignee_changes(issue, who.strip())
     with store.write() as conn:
-        rows.add_event(conn, issue_id=issue_id, kind="assigned", at=stamp.at,
-                       recorded_at=stamp.now, actor=stamp.actor,
-                       changes=_touch(issue, changes, stamp))
+        rows.add_event(
+            conn,
+            issue_id=issue_id,
+            kind="assigned",
+            at=stamp.at,
+            recorded_at=stamp.now,
+            actor=stamp.actor,
+            changes=_touch(issue, changes, stamp),
+        )
     return get_issue(store, issue_id)
 
 
@@ -267,35 +323,61 @@ def comment(store: Store, issue_id: int, text: str, stamp: Stamp) -> Issue:
     issue = get_issue(store, issue_id)
     _check_at(issue, stamp)
     with store.write() as conn:
-        rows.add_event(conn, issue_id=issue_id, kind="comment", at=stamp.at,
-                       recorded_at=stamp.now, actor=stamp.actor,
-                       changes=_touch(issue, {}, stamp), note=text)
+        rows.add_event(
+            conn,
+            issue_id=issue_id,
+            kind="comment",
+            at=stamp.at,
+            recorded_at=stamp.now,
+            actor=stamp.actor,
+            changes=_touch(issue, {}, stamp),
+            note=text,
+        )
     return get_issue(store, issue_id)
 
 
-def escalate(store: Store, issue_id: int, level: str, stamp: Stamp,
-             note: str | None = None) -> Issue:
+def escalate(
+    store: Store, issue_id: int, level: str, stamp: Stamp, note: str | None = None
+) -> Issue:
     check_choice(level, LEVELS, "--level")
     issue = get_issue(store, issue_id)
     _check_at(issue, stamp)
     with store.write() as conn:
-        rows.add_event(conn, issue_id=issue_id, kind="escalated", at=stamp.at,
-                       recorded_at=stamp.now, actor=stamp.actor, note=note,
-                       changes=_touch(issue, {"escalation_level": level}, stamp))
+        rows.add_event(
+            conn,
+            issue_id=issue_id,
+            kind="escalated",
+            at=stamp.at,
+            recorded_at=stamp.now,
+            actor=stamp.actor,
+            note=note,
+            changes=_touch(issue, {"escalation_level": level}, stamp),
+        )
     return get_issue(store, issue_id)
 
 
-def set_known(store: Store, issue_id: int, is_known: bool, stamp: Stamp,
-              workaround: str | None = None) -> Issue:
+def set_known(
+    store: Store,
+    issue_id: int,
+    is_known: bool,
+    stamp: Stamp,
+    workaround: str | None = None,
+) -> Issue:
     """Mark or unmark an issue as a published known issue."""
     issue = get_issue(store, issue_id)
     changes: dict[str, Any] = {"is_known": int(is_known)}
     if workaround:
         changes["workaround"] = workaround
     with store.write() as conn:
-        rows.add_event(conn, issue_id=issue_id, kind="known", at=stamp.at,
-                       recorded_at=stamp.now, actor=stamp.actor,
-                       changes=_touch(issue, changes, stamp))
+        rows.add_event(
+            conn,
+            issue_id=issue_id,
+            kind="known",
+            at=stamp.at,
+            recorded_at=stamp.now,
+            actor=stamp.actor,
+            changes=_touch(issue, changes, stamp),
+        )
     return get_issue(store, issue_id)
 
 

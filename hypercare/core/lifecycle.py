@@ -13,16 +13,47 @@ from hypercare.errors import TransitionError
 
 # Which states each state may move to.
 NEXT: dict[str, tuple[str, ...]] = {
-    "new": ("acknowledged", "in_progress", "on_hold", "resolved", "duplicate",
-            "rejected", "deferred"),
-    "acknowledged": ("in_progress", "on_hold", "resolved", "duplicate", "rejected",
-                     "deferred"),
-    "in_progress": ("on_hold", "awaiting_testing", "resolved", "duplicate",
-                    "rejected", "deferred"),
-    "on_hold": ("in_progress", "awaiting_testing", "resolved", "duplicate",
-                "rejected", "deferred"),
-    "awaiting_testing": ("in_progress", "on_hold", "resolved", "duplicate",
-                         "rejected", "deferred"),
+    "new": (
+        "acknowledged",
+        "in_progress",
+        "on_hold",
+        "resolved",
+        "duplicate",
+        "rejected",
+        "deferred",
+    ),
+    "acknowledged": (
+        "in_progress",
+        "on_hold",
+        "resolved",
+        "duplicate",
+        "rejected",
+        "deferred",
+    ),
+    "in_progress": (
+        "on_hold",
+        "awaiting_testing",
+        "resolved",
+        "duplicate",
+        "rejected",
+        "deferred",
+    ),
+    "on_hold": (
+        "in_progress",
+        "awaiting_testing",
+        "resolved",
+        "duplicate",
+        "rejected",
+        "deferred",
+    ),
+    "awaiting_testing": (
+        "in_progress",
+        "on_hold",
+        "resolved",
+        "duplicate",
+        "rejected",
+        "deferred",
+    ),
     "resolved": ("closed", "in_progress"),
     "closed": ("in_progress",),
     "duplicate": (),
@@ -57,8 +88,11 @@ def check_move(issue_id: int, status: str, action: str) -> str:
     sources = _ONLY_FROM.get(action)
     if target in allowed and (sources is None or status in sources):
         return target
-    commands = [name for name, to in ACTIONS.items() if to in allowed
-                and status in _ONLY_FROM.get(name, (status,))]
+    commands = [
+        name
+        for name, to in ACTIONS.items()
+        if to in allowed and status in _ONLY_FROM.get(name, (status,))
+    ]
     options = ", ".join(allowed) if allowed else "none (it is final)"
     hint = f" (commands: {', '.join(commands)})" if commands else ""
     raise TransitionError(

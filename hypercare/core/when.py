@@ -34,7 +34,9 @@ _UNITS = {
 }
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)\s*$", re.I)
 _AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)(?:\s+ago)?\s*$", re.I)
-_DAY_WORD = re.compile(r"^\s*(today|yesterday|tomorrow)(?:\s+(\d{1,2}:\d{2}))?\s*$", re.I)
+_DAY_WORD = re.compile(
+    r"^\s*(today|yesterday|tomorrow)(?:\s+(\d{1,2}:\d{2}))?\s*$", re.I
+)
 _NUMERIC = re.compile(
     r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*$"
@@ -81,13 +83,17 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> da
         moment = _parse(raw, now=now, tz=tz, day_first=day_first)
     except (ValueError, OverflowError) as exc:
         reason = str(exc).split("\n")[0]
-        raise InputError(f"cannot read the time '{text}' ({reason}): {ACCEPTED}") from None
+        raise InputError(
+            f"cannot read the time '{text}' ({reason}): {ACCEPTED}"
+        ) from None
     if moment is None:
         raise InputError(f"cannot read the time '{text}': {ACCEPTED}")
     return moment.astimezone(UTC)
 
 
-def _parse(raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> datetime | None:
+def _parse(
+    raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool
+) -> datetime | None:
     lowered = raw.lower()
     if lowered == "now":
         return now
@@ -135,7 +141,9 @@ def _iso_or_written(
     return moment
 
 
-def _written(raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> datetime | None:
+def _written(
+    raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool
+) -> datetime | None:
     # dateutil is slow to import and only needed for written forms.
     from dateutil import parser
 

@@ -147,7 +147,10 @@ def list_issues(conn: sqlite3.Connection, wanted: IssueFilter) -> list[dict[str,
         params.append(wanted.until)
 
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    order = f"{_SORTABLE[wanted.sort]} {'DESC' if wanted.descending else 'ASC'}, id"
+    # The tie-breaker runs the same way as the sort so that an index on the
+    # sort column (which ends in the rowid) can serve the whole ORDER BY.
+    direction = "DESC" if wanted.descending else "ASC"
+    order = f"{_SORTABLE[wanted.sort]} {direction}, id {direction}"
     page = ""
     if wanted.limit is not None:
         page = " LIMIT ? OFFSET ?"
