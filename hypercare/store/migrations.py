@@ -95,7 +95,8 @@ _INITIAL = [
         answered_at TEXT NOT NULL,
         source TEXT,
         external_ref TEXT,
-        recorded_at TEXT NOT NULL
+        recorded_at TEXT NOT NULL,
+        actor TEXT
     )
     """,
     "CREATE UNIQUE INDEX survey_answers_ref ON survey_answers(source, external_ref)",

@@ -1,0 +1,346 @@
+"""Measures and satisfaction answers: ``kpi``, ``survey add``, ``import survey``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from hypercare.cli import output
+from hypercare.cli.context import current
+from hypercare.cli.options import AsOf, At, By, IssueNumber, Since, check_format
+from hypercare.models import PRIORITIES
+
+if TYPE_CHECKING:
+    from hypercare.core.measures import Kpis, Ratio
+
+NO_DATA = "no data"
+KPI_FORMATS = ("table", "json", "md")
+PER_DAY_SHOWN = 14
+
+survey_app = typer.Typer(
+    name="survey",
+    help="Record satisfaction answers (CSAT 1-5, NPS 0-10).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+def kpi(
+    as_of: AsOf = None,
+    since: Since = None,
+    priority: Annotated[
+        str | None, typer.Option("--priority", "-p", help="Only this priority (P1-P4).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, json or md.")
+    ] = "table",
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Say how each figure was computed.")
+    ] = False,
+) -> None:
+    """Show the hypercare measures: P1/P2, MTTR, SLA, FCR, reopens, backlog, CSAT, NPS.
+
+    The window runs from --since (default: the go-live) to --as-of (default: now).
+
+    Example: hypercare kpi --as-of "2026-03-16 09:00" --priority P2 --explain
+    """
+    from hypercare.core.measures import compute_kpis
+    from hypercare.errors import InputError
+
+    check_format(fmt, KPI_FORMATS)
+    if priority is not None and priority not in PRIORITIES:
+        raise InputError(f"unknown priority '{priority}'; use --priority P1|P2|P3|P4")
+    env = current()
+    kpis = compute_kpis(
+        env.store(),
+        env.settings(),
+        as_of=env.as_of(as_of),
+        since=env.when(since) if since else None,
+        priority=priority,
+    )
+    if fmt == "json":
+        output.emit_json(kpis.as_dict())
+    else:
+        _render(kpis, env.settings().tz, is_md=fmt == "md", explain=explain)
+
+
+def survey_add(
+    number: IssueNumber,
+    score: Annotated[
+        int,
+        typer.Option(
+            "--score",
+            "-s",
+            help="The answer: 1-5 (csat) or 0-10 (nps).",
+            show_default=False,
+        ),
+    ],
+    scale: Annotated[str, typer.Option("--scale", help="csat or nps.")] = "csat",
+    comment: Annotated[
+        str | None, typer.Option("--comment", help="What the reporter wrote.")
+    ] = None,
+    at: At = None,
+    by: By = None,
+) -> None:
+    """Record a satisfaction answer about an issue.
+
+    Example: hypercare survey add 12 --score 4 --comment "Quick fix, thanks"
+    """
+    from hypercare.core.surveys import add_answer
+
+    env = current()
+    answer = add_answer(
+        env.store(),
+        number,
+        score=score,
+        scale=scale,
+        comment=comment,
+        at=env.when(at),
+        now=env.now(),
+        actor=env.actor(by),
+    )
+    output.echo(f"Recorded answer {answer.id} ({scale} {score}) for issue {number}.")
+
+
+def import_survey(
+    file: Annotated[Path, typer.Argument(help="The survey export (CSV).")],
+    mapping: Annotated[
+        Path, typer.Option("--mapping", "-m", help="A TOML file naming the columns.")
+    ],
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check every row and count; write nothing."),
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    by: By = None,
+) -> None:
+    """Import satisfaction answers from a CSV export, as a mapping describes.
+
+    Importing the same file twice adds nothing; blank scores are skipped.
+
+    Example: hypercare import survey reviews.csv --mapping olist-survey.toml
+    """
+    from hypercare.core.surveys import import_answers, load_mapping
+
+    check_format(fmt, ("text", "json"))
+    env = current()
+    rules = load_mapping(mapping)
+    with output.progress(None, f"Importing {file.name}") as advance:
+        result = import_answers(
+            env.store(),
+            env.settings(),
+            file,
+            rules,
+            now=env.now(),
+            actor=env.actor(by),
+            is_dry_run=dry_run,
+            advance=advance,
+        )
+    if fmt == "json":
+        output.emit_json(result.as_dict())
+        return
+    verb = "Would import" if dry_run else "Imported"
+    output.echo(
+        f"{verb} {result.added} answers from {result.rows} rows of {file.name} "
+        f"({result.already} already imported, {result.repeated} repeated ids, "
+        f"{result.blank} blank scores skipped, {result.linked} linked to issues)."
+    )
+
+
+# --- rendering ------------------------------------------------------------------
+
+
+def _render(kpis: Kpis, tz: Any, *, is_md: bool, explain: bool) -> None:
+    """Print every section as tables (or Markdown), then the explanations."""
+    since = _moment(kpis.since, tz) if kpis.since else "the beginning"
+    scope = f", priority {kpis.priority}" if kpis.priority else ""
+    heading = f"KPIs from {since} to {_moment(kpis.as_of, tz)}{scope}"
+    output.echo(f"# {output.md_escape(heading)}" if is_md else heading)
+    for title, rows, columns in _sections(kpis):
+        output.echo()
+        if is_md:
+            output.echo(f"## {title}\n")
+            output.echo(output.render_md_table(rows, columns) if rows else "Nothing.")
+        else:
+            output.table(rows, columns, title=title, empty=f"{title}: nothing.")
+    if explain:
+        output.echo()
+        output.echo(
+            "## How each figure was computed\n"
+            if is_md
+            else "How each figure was computed:"
+        )
+        for item in kpis.explanations:
+            text = (
+                f"{item.figure}: {item.rule}. Included: {item.included}. "
+                f"Excluded: {item.excluded}. Count: {item.count}."
+            )
+            output.echo(f"- {output.md_escape(text)}" if is_md else f"- {text}")
+
+
+Section = tuple[str, list[dict[str, Any]], list[tuple[str, str]]]
+
+
+def _sections(kpis: Kpis) -> list[Section]:
+    priorities = [kpis.priority] if kpis.priority else list(PRIORITIES)
+    rates = [
+        ("First contact resolution", kpis.fcr),
+        ("Reopen rate", kpis.reopen_rate),
+        ("CSAT (share of 4-5 answers)", kpis.csat),
+    ]
+    nps = NO_DATA if kpis.nps.score is None else f"{kpis.nps.score:.1f}"
+    rate_rows = [
+        {
+            "measure": name,
+            "value": _percent(ratio),
+            "count": f"{ratio.numerator} of {ratio.denominator}",
+        }
+        for name, ratio in rates
+    ]
+    rate_rows.append(
+        {"measure": "NPS", "value": nps, "count": f"{kpis.nps.responses} answers"}
+    )
+    return [
+        (
+            "P1/P2 issues",
+            [
+                {
+                    "priority": key,
+                    "opened": kpis.p1p2_opened[key],
+                    "open": kpis.p1p2_open[key],
+                }
+                for key in ("P1", "P2")
+            ],
+            [
+                ("priority", "priority"),
+                ("opened", "opened in window"),
+                ("open", "open now"),
+            ],
+        ),
+        (
+            "Time to resolve",
+            [
+                {
+                    "priority": key,
+                    "count": stats.count,
+                    "mean": _span(stats.mean_minutes),
+                    "median": _span(stats.median_minutes),
+                    "p90": _span(stats.p90_minutes),
+                }
+                for key, stats in kpis.mttr.items()
+            ],
+            [
+                ("priority", "priority"),
+                ("count", "resolved"),
+                ("mean", "MTTR (mean)"),
+                ("median", "median"),
+                ("p90", "90th percentile"),
+            ],
+        ),
+        (
+            "SLA compliance",
+            [
+                {
+                    "priority": key,
+                    "ack": _ratio(kpis.sla["acknowledge"][key]),
+                    "resolve": _ratio(kpis.sla["resolve"][key]),
+                }
+                for key in [*priorities, "all"]
+            ],
+            [
+                ("priority", "priority"),
+                ("ack", "acknowledged in time"),
+                ("resolve", "resolved in time"),
+            ],
+        ),
+        (
+            "Rates",
+            rate_rows,
+            [("measure", "measure"), ("value", "value"), ("count", "count")],
+        ),
+        (
+            "Volume by type",
+            _counts(kpis.volume_by_type),
+            [("name", "type"), ("count", "issues")],
+        ),
+        (
+            "Volume by channel",
+            _counts(kpis.volume_by_channel),
+            [("name", "channel"), ("count", "issues")],
+        ),
+        (
+            "Open backlog",
+            _counts(kpis.open_by_priority),
+            [("name", "priority"), ("count", "open now")],
+        ),
+        (
+            "Aging of open issues",
+            [{"name": label, "count": count} for label, count in kpis.aging],
+            [("name", "age"), ("count", "open issues")],
+        ),
+        (
+            "Per day",
+            _per_day(kpis),
+            [
+                ("date", "date"),
+                ("p1p2_opened", "P1/P2 opened"),
+                ("p1p2_open", "P1/P2 open"),
+                ("open", "open backlog"),
+            ],
+        ),
+    ]
+
+
+def _per_day(kpis: Kpis) -> list[dict[str, Any]]:
+    backlog = dict(kpis.backlog_per_day)
+    return [
+        {
+            "date": day.isoformat(),
+            "p1p2_opened": opened,
+            "p1p2_open": still,
+            "open": backlog.get(day),
+        }
+        for day, opened, still in kpis.p1p2_per_day
+    ]
+
+
+def _counts(values: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"name": name, "count": count} for name, count in values.items()]
+
+
+def _percent(ratio: Ratio) -> str:
+    return NO_DATA if ratio.percent is None else f"{ratio.percent:.1f}%"
+
+
+def _ratio(ratio: Ratio) -> str:
+    if ratio.percent is None:
+        return NO_DATA
+    return f"{ratio.percent:.1f}% ({ratio.numerator} of {ratio.denominator})"
+
+
+def _span(minutes: float | None) -> str:
+    """Minutes as '2d 3h 04m' (real time)."""
+    if minutes is None:
+        return NO_DATA
+    total = round(minutes)
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h {mins:02d}m"
+    return f"{hours}h {mins:02d}m" if hours else f"{mins}m"
+
+
+def _moment(moment: Any, tz: Any) -> str:
+    local = moment.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def register(app: typer.Typer) -> None:
+    from hypercare.cli.cmd_import import import_app
+
+    app.command()(kpi)
+    survey_app.command("add")(survey_add)
+    app.add_typer(survey_app, name="survey")
+    import_app.command("survey")(import_survey)
