@@ -168,3 +168,8 @@ def _stderr_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True, markup=False, highlight=False)
+
+
+def is_interactive() -> bool:
+    """Whether a person can answer prompts (standard input is a terminal)."""
+    return sys.stdin.isatty()

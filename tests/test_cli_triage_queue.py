@@ -1,0 +1,39 @@
+"""Walking the untriaged queue interactively."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hypercare.cli import output
+from tests.conftest import run
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output, "is_interactive", lambda: True)
+
+
+def test_walks_oldest_first_with_skip_and_quit(project: Path, terminal: None) -> None:
+    run("log", "Newer", "--reported-at", "2026-03-03 10:00")
+    run("log", "Oldest", "--reported-at", "2026-03-02 10:00")
+    run("log", "Middle", "--reported-at", "2026-03-02 12:00")
+    run("log", "Already triaged", "--impact", "low", "--urgency", "low")
+    # Oldest: impact high, an invalid urgency then immediate, type bug, no cause.
+    # Middle: skipped. Newer: quit.
+    answers = "high\nsoon\nimmediate\nbug\n\ns\nq\n"
+
+    result = run("triage", input=answers)
+
+    issues = {i["title"]: i for i in run("list", "--format", "json").json()}
+    assert (issues["Oldest"]["priority"], issues["Oldest"]["type"]) == ("P1", "bug")
+    assert issues["Middle"]["priority"] is None
+    assert issues["Newer"]["priority"] is None
+    assert "3 untriaged issue(s)" in result.stdout
+    assert "'soon' is not one of immediate/high/medium/low" in result.stdout
+    assert result.stdout.index("#2 Oldest") < result.stdout.index("#3 Middle")
+
+
+def test_empty_queue(project: Path, terminal: None) -> None:
+    assert run("triage").stdout == "No untriaged issues.\n"
