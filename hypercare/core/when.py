@@ -130,12 +130,13 @@ def _numeric(
 def _iso_or_written(
     raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool
 ) -> datetime | None:
+    moment: datetime | None
     try:
         moment = datetime.fromisoformat(raw.replace("z", "Z"))
     except ValueError:
         moment = _written(raw, now=now, tz=tz, day_first=day_first)
-        if moment is None:
-            return None
+    if moment is None:
+        return None
     if moment.tzinfo is None:
         return _local(moment.date(), moment.time(), tz)
     return moment
@@ -149,9 +150,10 @@ def _written(
 
     default = datetime.combine(now.astimezone(tz).date(), time(0, 0))
     try:
-        return parser.parse(raw, default=default, dayfirst=day_first)
+        moment: datetime = parser.parse(raw, default=default, dayfirst=day_first)
     except parser.ParserError:
         return None
+    return moment
 
 
 def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
