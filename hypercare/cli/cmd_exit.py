@@ -1,0 +1,380 @@
+"""The exit gate and the hand-over: exit-check, signoff, known, known-issues,
+lesson, handover, export, and the ``metrics`` and ``jsonl`` import kinds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hypercare.cli import output
+from hypercare.cli.context import current
+from hypercare.cli.exit_codes import ExitCode
+from hypercare.cli.options import AsOf, At, By, IssueNumber, Note, Output, check_format
+
+if TYPE_CHECKING:
+    from hypercare.core.criteria import Verdict
+
+EXIT_FORMATS = ("rich", "json", "junit", "md")
+KNOWN_FORMATS = ("rich", "md", "html", "json")
+EXIT_COLUMNS = [
+    ("name", "criterion"),
+    ("status", "status"),
+    ("measured", "measured"),
+    ("threshold", "threshold"),
+    ("detail", "detail"),
+]
+KNOWN_COLUMNS = [
+    ("id", "#"),
+    ("title", "title"),
+    ("area", "area"),
+    ("priority", "priority"),
+    ("status", "status"),
+    ("workaround", "workaround"),
+    ("updated_at", "last update"),
+]
+
+
+def exit_check(
+    as_of: AsOf = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="rich, json, junit or md.")
+    ] = "rich",
+    output_file: Output = None,
+    allow_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unknown",
+            help="Pass even when a criterion is unknown "
+            "(not enough data); a failing one still fails.",
+        ),
+    ] = False,
+    only: Annotated[
+        str | None, typer.Option("--only", help="Evaluate only the criterion NAME.")
+    ] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", help="Say what each criterion checks, and stop.")
+    ] = False,
+) -> None:
+    """Evaluate the exit criteria: exit 0 when all pass, 1 when one fails or is unknown.
+
+    Example: hypercare exit-check --format junit --output exit-check.xml
+
+    On GitHub Actions (GITHUB_ACTIONS=true) each failure is also an error annotation
+    and the Markdown table is appended to the job summary (GITHUB_STEP_SUMMARY).
+    """
+    from hypercare.core import criteria
+
+    check_format(fmt, EXIT_FORMATS)
+    env = current()
+    if list_:
+        _list_criteria(criteria.select(env.settings(), only), fmt)
+        return
+    result = criteria.verdict(
+        env.store(),
+        env.settings(),
+        env.as_of(as_of),
+        only=only,
+        allow_unknown=allow_unknown,
+    )
+    _emit_verdict(result, fmt, output_file)
+    _github(result, stdout_is_data=fmt in ("json", "junit") and output_file is None)
+    if not result.passed:
+        raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+def _list_criteria(chosen: tuple[object, ...], fmt: str) -> None:
+    from hypercare.core.criteria import describe
+
+    lines = [
+        {
+            "name": c.name,
+            "rule": c.rule,
+            "checks": describe(c),  # type: ignore[attr-defined]
+            "description": c.description,
+        }
+        for c in chosen
+    ]  # type: ignore[attr-defined]
+    if fmt == "json":
+        output.emit_json(lines)
+        return
+    if not lines:
+        output.echo(
+            "No exit criteria are configured (add [[exit_criteria]] to hypercare.toml)."
+        )
+    for line in lines:
+        output.echo(f"{line['name']}: {line['checks']} (rule {line['rule']})")
+
+
+def _emit_verdict(result: Verdict, fmt: str, output_file: str | None) -> None:
+    from hypercare.core import criteria
+
+    if fmt == "rich" and output_file is None:
+        rows = [{**r.as_dict(), "status": r.status.upper()} for r in result.results]
+        output.table(
+            rows,
+            EXIT_COLUMNS,
+            title="Exit criteria",
+            empty="No exit criteria are configured.",
+        )
+        for r in result.results:
+            if r.status != criteria.PASS and r.evidence:
+                output.echo(f"\n{r.name} ({r.status}):")
+                for line in criteria.evidence_lines(r):
+                    output.print_text(f"  {line}")
+        output.echo(f"\n{criteria.summary_line(result)}")
+        return
+    if fmt == "json":
+        import json
+
+        text = json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "junit":
+        text = criteria.to_junit(result)
+    elif fmt == "md":
+        text = criteria.to_markdown(result, escape=output.md_escape)
+    else:
+        text = (
+            output.render_plain_table(
+                [{**r.as_dict(), "status": r.status.upper()} for r in result.results],
+                EXIT_COLUMNS,
+            )
+            + f"\n\n{criteria.summary_line(result)}\n"
+        )
+    _write(text, output_file)
+
+
+def _github(result: Verdict, *, stdout_is_data: bool) -> None:
+    """On GitHub Actions: error annotations, and the table in the job summary."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    from hypercare.core import criteria
+
+    for line in criteria.github_annotations(result):
+        # Workflow commands are read from stdout and stderr alike; keep stdout
+        # clean when it carries the JSON or XML report.
+        (output.echo_err if stdout_is_data else output.echo)(line)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(criteria.to_markdown(result, escape=output.md_escape) + "\n")
+
+
+def _write(text: str, output_file: str | None) -> None:
+    if output_file is None:
+        output.echo(text.rstrip("\n"))
+        return
+    Path(output_file).write_text(text, encoding="utf-8")
+    output.echo_err(f"Wrote {output_file}")
+
+
+def signoff(
+    name: Annotated[str, typer.Argument(help="The sign-off, e.g. support-trained.")],
+    note: Note = None,
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Withdraw the sign-off instead.")
+    ] = False,
+    at: At = None,
+    by: By = None,
+) -> None:
+    """Record a person's attestation that an exit criterion holds (or withdraw it).
+
+    Example: hypercare signoff support-trained --by "Dana Lee" --note "12 agents"
+    """
+    from hypercare.core.signoffs import record
+
+    env = current()
+    done = record(env.store(), name, env.stamp(at, by), note=note, revoke=revoke)
+    output.echo(f"Sign-off '{done.name}' {done.action} by {done.actor} at {done.at}.")
+
+
+def known(
+    number: IssueNumber,
+    unmark: Annotated[
+        bool, typer.Option("--unmark", help="Take the issue off the known-issues list.")
+    ] = False,
+    workaround: Annotated[
+        str | None, typer.Option("--workaround", help="How users can get by meanwhile.")
+    ] = None,
+    at: At = None,
+    by: By = None,
+) -> None:
+    """Mark an open issue as a known issue, published with its workaround.
+
+    Example: hypercare known 12 --workaround "Print the invoice from the CSV export"
+    """
+    from hypercare.core.known import mark
+
+    env = current()
+    issue = mark(
+        env.store(), number, env.stamp(at, by), unmark=unmark, workaround=workaround
+    )
+    state = "is now a known issue" if issue.is_known else "is no longer a known issue"
+    output.echo(f"Issue {issue.id} {state}.")
+
+
+def known_issues(
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="rich, md, html or json.")
+    ] = "rich",
+    output_file: Output = None,
+    as_of: AsOf = None,
+) -> None:
+    """List the open issues marked known, with workarounds, ready to publish.
+
+    Example: hypercare known-issues --format html --output known-issues.html
+
+    Shows number, title, area, priority, status, workaround and last update only:
+    never reporters, contacts, descriptions or comments.
+    """
+    from hypercare.core.known import known_issues as gather
+    from hypercare.core.known import render_html
+    from hypercare.core.when import to_iso
+
+    check_format(fmt, KNOWN_FORMATS)
+    env = current()
+    entries = gather(env.store())
+    rows = [entry.as_dict() for entry in entries]
+    if fmt == "rich" and output_file is None:
+        output.table(
+            rows, KNOWN_COLUMNS, title="Known issues", empty="No known issues."
+        )
+        return
+    if fmt == "json":
+        import json
+
+        text = json.dumps(rows, indent=2, ensure_ascii=False)
+    elif fmt == "html":
+        text = render_html(
+            entries, project=env.settings().name, as_of=to_iso(env.as_of(as_of))
+        )
+    elif fmt == "md":
+        text = (
+            output.render_md_table(rows, KNOWN_COLUMNS) if rows else "No known issues."
+        )
+    else:
+        text = output.render_plain_table(rows, KNOWN_COLUMNS)
+    _write(text + "\n", output_file)
+
+
+def lesson(
+    text: Annotated[str, typer.Argument(help="What the team learned.")],
+    area: Annotated[
+        str | None, typer.Option("--area", help="The area it concerns.")
+    ] = None,
+    at: At = None,
+    by: By = None,
+) -> None:
+    """Record a lesson learned for the post-hypercare review.
+
+    Example: hypercare lesson "Load-test the month-end batch" --area billing
+    """
+    from hypercare.core.lessons import add
+
+    env = current()
+    added = add(env.store(), text, env.stamp(at, by), area=area)
+    output.echo(f"Lesson {added.id} recorded.")
+
+
+def handover(
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Folder to write the pack into.")
+    ] = Path("handover"),
+    as_of: AsOf = None,
+) -> None:
+    """Write the hand-over pack for business-as-usual support into a folder.
+
+    Example: hypercare handover --dir handover --as-of "2026-03-30 09:00"
+
+    Writes handover.md and handover.html (summary, KPIs, charts, exit check, open
+    issues, known issues, knowledge, escalation paths, lessons), open-issues.csv
+    (ServiceNow incident columns) and hypercare.jsonl (lossless export).
+    """
+    from hypercare.core.handover import write_pack
+
+    env = current()
+    for path in write_pack(env.store(), env.settings(), env.as_of(as_of), folder):
+        output.echo(f"Wrote {path}")
+
+
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    output_file: Output = None,
+) -> None:
+    """Export everything losslessly as JSON lines, or the issues as CSV.
+
+    Example: hypercare export --output hypercare.jsonl
+
+    Read a JSON lines export back with 'hypercare import jsonl FILE' in a new folder.
+    """
+    from hypercare.core import export as exporting
+
+    check_format(fmt, ("jsonl", "csv"))
+    store = current().store()
+    if fmt == "csv":
+        rows = exporting.issue_rows(store)
+        _write(output.render_csv(rows, exporting.CSV_COLUMNS) + "\n", output_file)
+        return
+    lines = exporting.export_lines(store)
+    if output_file is None:
+        for line in lines:
+            output.echo(line)
+        return
+    with open(output_file, "w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(line + "\n")
+    output.echo_err(f"Wrote {output_file}")
+
+
+def import_metrics(
+    file: Annotated[
+        Path, typer.Argument(help="CSV or JSON lines of monitoring samples.")
+    ],
+) -> None:
+    """Import monitoring samples (timestamp, check, up/down or value, error, latency).
+
+    Example: hypercare import metrics uptime.csv
+
+    CSV header: timestamp,check,status,value,error,latency_ms (status up/down; value,
+    error and latency optional). JSON lines use the same keys. Times without a zone
+    are in the config's zone. Importing the same file twice adds nothing.
+    """
+    from hypercare.core.metrics import import_samples
+
+    env = current()
+    summary = import_samples(env.store(), file, lambda text: env.when(text))
+    output.echo(
+        f"Read {summary.read} samples: {summary.added} added, "
+        f"{summary.unchanged} already there."
+    )
+
+
+def import_jsonl(
+    file: Annotated[Path, typer.Argument(help="A file written by 'hypercare export'.")],
+) -> None:
+    """Read a JSON lines export into this new, empty database (ids and all).
+
+    Example: hypercare --config copy/hypercare.toml import jsonl hypercare.jsonl
+
+    Make the new database first, e.g. 'hypercare init --dir copy'.
+    """
+    from hypercare.core.export import import_lines
+
+    summary = import_lines(current().store(), file)
+    counts = ", ".join(f"{count} {table}" for table, count in summary.tables.items())
+    output.echo(f"Imported {summary.total} rows ({counts or 'nothing'}).")
+
+
+def register(app: typer.Typer) -> None:
+    from hypercare.cli.cmd_import import import_app
+
+    app.command("exit-check")(exit_check)
+    app.command()(signoff)
+    app.command()(known)
+    app.command("known-issues")(known_issues)
+    app.command()(lesson)
+    app.command()(handover)
+    app.command()(export)
+    import_app.command("metrics")(import_metrics)
+    import_app.command("jsonl")(import_jsonl)

@@ -1,0 +1,187 @@
+"""Export everything losslessly (JSON lines), and read such an export back.
+
+Format of ``hypercare export`` (``--format jsonl``), one JSON object a line:
+
+- line 1, the header: ``{"table": "_export", "format": "hypercare-jsonl",
+  "version": 1, "schema": [names of the schema steps], "tables": {name:
+  row count}}``;
+- then every row of every data table (``issues``, ``events``,
+  ``survey_answers``, ``messages``, ``metric_samples``, ``signoff_events``,
+  ``lessons``, and any table a later schema step adds), one object per row:
+  ``{"table": "issues", "row": {column: value, ...}}`` with every column,
+  ids included, values as stored (text, integer, real or null).
+
+``import jsonl`` writes those rows back, ids and all, in one transaction, so
+the new database holds the same rows as the old one. It refuses a database
+that already holds any row (merging two hypercares could not keep the issue
+numbers), an export of a different schema, and any line it cannot read,
+naming the line. Foreign keys are checked at commit, so the row order does
+not matter.
+
+``--format csv`` is a flat CSV of the issues (every column), for
+spreadsheets; it is not meant to be imported back.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypercare.errors import ImportRowError, InputError
+from hypercare.models import ISSUE_COLUMNS
+from hypercare.store import exit as rows
+from hypercare.store.db import Store
+from hypercare.store.schema import MIGRATION_NAMES
+
+FORMAT = "hypercare-jsonl"
+VERSION = 1
+_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    tables: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.tables.values())
+
+
+def export_lines(store: Store) -> Iterator[str]:
+    """The export, line by line (no newlines), streamed from the database."""
+    tables = rows.data_tables(store.conn)
+    yield json.dumps(
+        {
+            "table": "_export",
+            "format": FORMAT,
+            "version": VERSION,
+            "schema": list(MIGRATION_NAMES),
+            "tables": {name: rows.count_rows(store.conn, name) for name in tables},
+        },
+        ensure_ascii=False,
+    )
+    for table in tables:
+        for row in rows.table_rows(store.conn, table):
+            yield json.dumps({"table": table, "row": row}, ensure_ascii=False)
+
+
+def issue_rows(store: Store) -> list[dict[str, Any]]:
+    """Every issue with every column, by number (for the CSV export)."""
+    return list(rows.table_rows(store.conn, "issues"))
+
+
+CSV_COLUMNS = tuple((column, column) for column in ISSUE_COLUMNS)
+
+
+def import_lines(store: Store, path: Path) -> ImportSummary:
+    """Read an export into this (empty) database; nothing is written on error."""
+    if not path.is_file():
+        raise InputError(
+            f"{path}: no such file; give a file written by 'hypercare export'"
+        )
+    tables = rows.data_tables(store.conn)
+    filled = [name for name in tables if rows.count_rows(store.conn, name)]
+    if filled:
+        raise InputError(
+            f"the database {store.path} already holds data (table {filled[0]}); import "
+            "an export only into a new database: run 'hypercare init' in a new folder"
+        )
+    columns = {name: set(rows.table_columns(store.conn, name)) for name in tables}
+    counts = dict.fromkeys(tables, 0)
+    with path.open(encoding="utf-8") as handle, store.write() as conn:
+        rows.defer_foreign_keys(conn)
+        batch: list[list[Any]] = []
+        key: tuple[str, tuple[str, ...]] | None = None
+        saw_header = False
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            record = _read(text, number, path)
+            if not saw_header:
+                _check_header(record, number, path)
+                saw_header = True
+                continue
+            table, row = _row(record, number, path, columns)
+            row_key = (table, tuple(row))
+            if row_key != key or len(batch) >= _BATCH:
+                _flush(conn, key, batch, path)
+                key, batch = row_key, []
+            batch.append(list(row.values()))
+            counts[table] += 1
+        if not saw_header:
+            raise ImportRowError(
+                f"{path} is empty; expected a file written by 'hypercare export'"
+            )
+        _flush(conn, key, batch, path)
+        if broken := rows.foreign_key_problem(conn):
+            raise ImportRowError(f"{path}: {broken}; the export is incomplete")
+    return ImportSummary({name: count for name, count in counts.items() if count})
+
+
+def _flush(
+    conn: sqlite3.Connection,
+    key: tuple[str, tuple[str, ...]] | None,
+    batch: list[list[Any]],
+    path: Path,
+) -> None:
+    if key is None or not batch:
+        return
+    try:
+        rows.insert_rows(conn, key[0], key[1], batch)
+    except sqlite3.IntegrityError as exc:
+        raise ImportRowError(
+            f"{path}: a row of table {key[0]} is refused ({exc})"
+        ) from None
+
+
+def _read(text: str, number: int, path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRowError(
+            f"{path} line {number}: not valid JSON ({exc.msg})"
+        ) from None
+    if not isinstance(record, dict) or "table" not in record:
+        raise ImportRowError(
+            f"{path} line {number}: expected an object with a 'table' key"
+        )
+    return record
+
+
+def _check_header(record: dict[str, Any], number: int, path: Path) -> None:
+    if record.get("table") != "_export" or record.get("format") != FORMAT:
+        raise ImportRowError(
+            f"{path} line {number}: not a hypercare export (no '_export' header); "
+            "write one with 'hypercare export --format jsonl'"
+        )
+    schema = record.get("schema")
+    if schema != list(MIGRATION_NAMES):
+        raise ImportRowError(
+            f"{path} line {number}: the export has schema steps {schema}, this "
+            f"hypercare has {list(MIGRATION_NAMES)}; import it with the hypercare "
+            "version that wrote it"
+        )
+
+
+def _row(
+    record: dict[str, Any], number: int, path: Path, columns: dict[str, set[str]]
+) -> tuple[str, dict[str, Any]]:
+    table = record["table"]
+    row = record.get("row")
+    if table not in columns:
+        raise ImportRowError(
+            f"{path} line {number}: unknown table '{table}'; "
+            f"known: {', '.join(columns)}"
+        )
+    if not isinstance(row, dict) or not row:
+        raise ImportRowError(f"{path} line {number}: expected a 'row' object")
+    unknown = sorted(set(row) - columns[table])
+    if unknown:
+        raise ImportRowError(
+            f"{path} line {number}: table {table} has no column '{unknown[0]}'"
+        )
+    return table, row

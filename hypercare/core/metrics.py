@@ -1,0 +1,241 @@
+"""Monitoring samples: importing them, and uptime and error rate over a window.
+
+``hypercare import metrics FILE`` reads CSV (a header row) or JSON lines (one
+object per line). Each record is one sample of one check at one time:
+
+=============  ==========================================================
+field          meaning (other accepted names)
+=============  ==========================================================
+``timestamp``  when (``at``, ``time``); ISO 8601, or a time in the config
+               zone; required
+``check``      the check's name (``check_name``, ``name``); required
+``status``     ``up`` / ``down`` (also ``ok``/``fail``, ``true``/``false``,
+               ``1``/``0``) (``up``, ``is_up``)
+``value``      a measured number
+``error``      whether the request failed: ``true``/``false``/``1``/``0``
+               (``is_error``)
+``latency_ms`` latency in milliseconds (``latency``)
+=============  ==========================================================
+
+A record needs a status, a value or an error flag. A bad record is refused
+with its line number and nothing is written. Samples are unique per check and
+time: importing the same file twice adds nothing.
+
+Uptime is the share of samples with a status that say ``up``; error rate is
+the share of samples with an error flag that say the request failed. A window
+with no such samples has no figure (``None``), never 0 or 100.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hypercare.core.when import to_iso
+from hypercare.errors import ImportRowError, InputError
+from hypercare.store import exit as rows
+from hypercare.store.db import Store
+
+_ALIASES = {
+    "timestamp": ("timestamp", "at", "time"),
+    "check": ("check", "check_name", "name"),
+    "status": ("status", "up", "is_up"),
+    "value": ("value",),
+    "error": ("error", "is_error"),
+    "latency_ms": ("latency_ms", "latency"),
+}
+_UP = (
+    {"up", "ok", "true", "1", "yes", "pass", "passed"},
+    {"down", "fail", "failed", "false", "0", "no", "error"},
+)
+_ERROR = (
+    {"true", "1", "yes", "error", "fail", "failed"},
+    {"false", "0", "no", "ok", "pass", "passed"},
+)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    read: int
+    added: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.read - self.added
+
+
+@dataclass(frozen=True)
+class Share:
+    """A share of samples over a window; ``percent`` is None without samples."""
+
+    numerator: int
+    denominator: int
+    percent: float | None
+    first_at: str | None
+    last_at: str | None
+    bad_samples: tuple[dict[str, Any], ...] = ()
+
+
+def import_samples(
+    store: Store, path: Path, read_time: Callable[[str], datetime]
+) -> ImportSummary:
+    """Read every sample of ``path`` (CSV or JSON lines), then store the new ones.
+
+    ``read_time`` turns a typed time into an aware datetime (the CLI passes the
+    config's reading of times, so zone-less times follow the config zone).
+    """
+    if not path.is_file():
+        raise InputError(
+            f"{path}: no such file; give a CSV or JSON lines file of samples"
+        )
+    samples = [
+        _sample(line, record, read_time, path) for line, record in _records(path)
+    ]
+    if not samples:
+        raise InputError(f"{path} holds no samples; expected a header row and samples")
+    with store.write() as conn:
+        added = rows.insert_samples(conn, samples)
+    return ImportSummary(read=len(samples), added=added)
+
+
+def uptime(store: Store, check: str, since: datetime, until: datetime) -> Share:
+    """Share of up samples of ``check`` ("*": every check) in [since, until]."""
+    counts = _counts(store, check, since, until)
+    bad = rows.down_samples(
+        store.conn, _check(check), to_iso(since), to_iso(until), column="is_up"
+    )
+    return _share(counts["up"], counts["up_known"], counts, bad)
+
+
+def error_rate(store: Store, check: str, since: datetime, until: datetime) -> Share:
+    """Share of failed samples of ``check`` ("*": every check) in [since, until]."""
+    counts = _counts(store, check, since, until)
+    bad = rows.down_samples(
+        store.conn, _check(check), to_iso(since), to_iso(until), column="is_error"
+    )
+    return _share(counts["errors"], counts["error_known"], counts, bad)
+
+
+def _check(check: str) -> str | None:
+    return None if check in ("*", "") else check
+
+
+def _counts(
+    store: Store, check: str, since: datetime, until: datetime
+) -> dict[str, Any]:
+    return rows.sample_counts(store.conn, _check(check), to_iso(since), to_iso(until))
+
+
+def _share(
+    numerator: int, denominator: int, counts: dict[str, Any], bad: list[dict[str, Any]]
+) -> Share:
+    percent = 100 * numerator / denominator if denominator else None
+    return Share(
+        numerator,
+        denominator,
+        percent,
+        counts["first_at"],
+        counts["last_at"],
+        tuple(bad),
+    )
+
+
+# --- reading files ------------------------------------------------------------------
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+        handle.seek(0)
+        if first.lstrip().startswith("{"):
+            yield from _json_lines(handle, path)
+        else:
+            reader = csv.DictReader(handle)
+            for record in reader:
+                yield (
+                    reader.line_num,
+                    {k.strip().lower(): v for k, v in record.items() if k is not None},
+                )
+
+
+def _json_lines(handle: Any, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ImportRowError(
+                f"{path} line {number}: not valid JSON ({exc.msg})"
+            ) from None
+        if not isinstance(record, dict):
+            raise ImportRowError(f"{path} line {number}: expected a JSON object")
+        yield number, {str(k).lower(): v for k, v in record.items()}
+
+
+def _field(record: dict[str, Any], name: str) -> Any:
+    for alias in _ALIASES[name]:
+        value = record.get(alias)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def _sample(
+    line: int, record: dict[str, Any], read_time: Callable[[str], datetime], path: Path
+) -> dict[str, Any]:
+    where = f"{path} line {line}"
+    stamp = _field(record, "timestamp")
+    check = _field(record, "check")
+    if stamp is None or check is None:
+        raise ImportRowError(f"{where}: needs a timestamp and a check name")
+    try:
+        at = to_iso(read_time(str(stamp)))
+    except InputError as exc:
+        raise ImportRowError(f"{where}: {exc}") from None
+    sample = {
+        "at": at,
+        "check_name": str(check).strip(),
+        "is_up": _flag(_field(record, "status"), where, "status", _UP),
+        "value": _number(_field(record, "value"), where, "value"),
+        "is_error": _flag(_field(record, "error"), where, "error", _ERROR),
+        "latency_ms": _number(_field(record, "latency_ms"), where, "latency_ms"),
+    }
+    if (
+        sample["is_up"] is None
+        and sample["value"] is None
+        and sample["is_error"] is None
+    ):
+        raise ImportRowError(
+            f"{where}: needs a status (up/down), a value or an error flag"
+        )
+    return sample
+
+
+def _flag(
+    value: Any, where: str, name: str, words: tuple[set[str], set[str]]
+) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    text = str(value).strip().lower()
+    if text in words[0]:
+        return 1
+    if text in words[1]:
+        return 0
+    raise ImportRowError(f"{where}: {name} '{value}' is not up/down, true/false or 1/0")
+
+
+def _number(value: Any, where: str, name: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ImportRowError(f"{where}: {name} '{value}' is not a number") from None
