@@ -20,6 +20,7 @@ def _choices(values: tuple[str, ...]) -> str:
 
 
 def log(
+    ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="A short title of what was reported.")],
     description: Annotated[
         str | None, typer.Option("--description", "-d", help="Free text; '-' reads stdin.")
@@ -43,7 +44,7 @@ def log(
     by: By = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
-    """Record a new issue and print its number.
+    """Record a new issue and print its number (and similar issues on stderr).
 
     Example: hypercare log "Invoice PDF is blank" --channel email --reporter "Ana Ruiz"
     --contact ana@example.com --type bug --impact high --urgency high
@@ -67,6 +68,10 @@ def log(
         output.emit_json(issue.as_dict())
     else:
         output.echo(str(issue.id))
+    from hypercare.cli.cmd_loop import suggest_similar
+
+    if not ctx.find_root().params.get("quiet"):
+        suggest_similar(issue)
 
 
 def triage(

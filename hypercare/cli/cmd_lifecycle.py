@@ -9,6 +9,7 @@ import typer
 from hypercare.cli import output
 from hypercare.cli.context import current
 from hypercare.cli.options import At, By, IssueNumber, Note
+from hypercare.errors import InputError
 from hypercare.models import LEVELS
 
 
@@ -90,11 +91,31 @@ def resolve(
     _moved(number, "resolve", at, by, detail)
 
 
-def close(number: IssueNumber, note: Note = None, at: At = None, by: By = None) -> None:
-    """Close a resolved issue.
+def close(
+    number: Annotated[int | None, typer.Argument(help="The issue number.")] = None,
+    note: Note = None,
+    unconfirmed: Annotated[
+        str | None,
+        typer.Option("--unconfirmed-older-than", help="Instead, close every resolved "
+                     "issue its reporter left unconfirmed this long, e.g. 3d."),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Close them without asking.")
+    ] = False,
+    at: At = None,
+    by: By = None,
+) -> None:
+    """Close a resolved issue, or all those left unconfirmed too long.
 
-    Example: hypercare close 12
+    Example: hypercare close 12, or: hypercare close --unconfirmed-older-than 3d --yes
     """
+    if unconfirmed is not None:
+        from hypercare.cli.cmd_loop import close_unconfirmed
+
+        close_unconfirmed(unconfirmed, yes, number, at, by)
+        return
+    if number is None:
+        raise InputError("say which issue to close: hypercare close N")
     _moved(number, "close", at, by, _note(note))
 
 
