@@ -1,0 +1,1 @@
+"""One module per import source; each turns rows of a file into issue histories."""
