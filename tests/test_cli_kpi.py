@@ -1,0 +1,232 @@
+"""``hypercare kpi``: formats, pinned JSON keys, "no data", errors, real data."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import statistics
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SERVICENOW_CSV, run
+
+AS_OF = ("--as-of", "2026-03-04 09:00")
+
+
+def _issue(number: int, resolved: str | None) -> None:
+    run(
+        "log",
+        f"issue {number}",
+        "--impact",
+        "high",
+        "--urgency",
+        "immediate",
+        "--reported-at",
+        "2026-03-02 10:00",
+        "--at",
+        "2026-03-02 10:00",
+    )
+    if resolved:
+        run("resolve", str(number), "--at", resolved)
+
+
+def test_json_keys_are_pinned(project: Path) -> None:
+    data = run("kpi", *AS_OF, "--format", "json").json()
+    assert list(data) == [
+        "as_of",
+        "since",
+        "priority",
+        "p1_p2",
+        "mttr",
+        "sla",
+        "fcr",
+        "reopen_rate",
+        "volume",
+        "backlog",
+        "aging",
+        "csat",
+        "nps",
+        "explain",
+    ]
+    assert list(data["p1_p2"]) == ["opened", "open", "per_day"]
+    assert list(data["mttr"]) == ["P1", "P2", "P3", "P4", "all"]
+    assert list(data["mttr"]["P1"]) == [
+        "count",
+        "mean_minutes",
+        "median_minutes",
+        "p90_minutes",
+    ]
+    assert list(data["sla"]) == ["acknowledge", "resolve"]
+    assert list(data["sla"]["resolve"]["P2"]) == ["numerator", "denominator", "percent"]
+    assert list(data["volume"]) == ["total", "by_type", "by_channel"]
+    assert list(data["backlog"]) == ["open", "open_by_priority", "per_day"]
+    assert list(data["csat"]) == ["numerator", "denominator", "percent", "responses"]
+    assert list(data["nps"]) == [
+        "score",
+        "responses",
+        "promoters",
+        "passives",
+        "detractors",
+    ]
+    assert list(data["explain"][0]) == [
+        "figure",
+        "rule",
+        "included",
+        "excluded",
+        "count",
+    ]
+    assert data["as_of"] == "2026-03-04T09:00:00Z"
+    assert data["since"] == "2026-03-02T09:00:00Z"  # the go-live
+
+
+def test_no_data_is_null_never_zero(project: Path) -> None:
+    data = run("kpi", *AS_OF, "--format", "json").json()
+    assert data["mttr"]["P1"] == {
+        "count": 0,
+        "mean_minutes": None,
+        "median_minutes": None,
+        "p90_minutes": None,
+    }
+    assert data["sla"]["acknowledge"]["all"]["percent"] is None
+    assert data["csat"] == {
+        "numerator": 0,
+        "denominator": 0,
+        "percent": None,
+        "responses": 0,
+    }
+    assert data["nps"]["score"] is None
+    assert data["fcr"]["percent"] is None
+
+
+def test_text_says_no_data_and_durations(project: Path) -> None:
+    _issue(1, "2026-03-02 12:30")
+    text = run("kpi", *AS_OF).stdout
+    assert "KPIs from 2026-03-02 09:00 UTC to 2026-03-04 09:00 UTC" in text
+    # P1 resolved in 2h30m; P2 has no data.
+    section = text.split("Time to resolve\n")[1].split("\n\n")[0]
+    rows = [line.split("  ") for line in section.splitlines()]
+    cells = [[cell.strip() for cell in row if cell.strip()] for row in rows]
+    assert cells[1] == ["P1", "1", "2h 30m", "2h 30m", "2h 30m"]
+    assert cells[2] == ["P2", "0", "no data", "no data", "no data"]
+    assert "CSAT (share of 4-5 answers)  no data  0 of 0" in text
+
+
+def test_priority_and_since_filter(project: Path) -> None:
+    _issue(1, "2026-03-02 11:00")
+    _issue(2, "2026-03-03 11:00")
+    data = run(
+        "kpi",
+        *AS_OF,
+        "--priority",
+        "P1",
+        "--since",
+        "2026-03-03 00:00",
+        "--format",
+        "json",
+    ).json()
+    assert data["priority"] == "P1"
+    assert list(data["mttr"]) == ["P1", "all"]
+    # Only issue 2 was resolved after --since: 25 hours.
+    assert data["mttr"]["P1"]["count"] == 1
+    assert data["mttr"]["P1"]["mean_minutes"] == 1500.0
+
+
+def test_markdown_and_explain(project: Path) -> None:
+    _issue(1, "2026-03-02 11:00")
+    text = run("kpi", *AS_OF, "--format", "md", "--explain").stdout
+    assert text.startswith("# KPIs from 2026-03-02 09:00 UTC")
+    assert "## Time to resolve" in text
+    assert "| P1 | 1 | 1h 00m | 1h 00m | 1h 00m |" in text
+    assert "## How each figure was computed" in text
+    assert "- mttr: reported -\\> resolution moment" in text
+    plain = run("kpi", *AS_OF, "--explain").stdout
+    assert "- csat: answers of 4 or 5 / all answers on the 1-5 scale." in plain
+    assert "Count: 1." in plain
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--priority", "P9"),
+            "Error: unknown priority 'P9'; use --priority P1|P2|P3|P4",
+        ),
+        (
+            ("--format", "xml"),
+            "Error: unknown format 'xml'; use --format table|json|md",
+        ),
+    ],
+)
+def test_bad_options(project: Path, args: tuple[str, ...], message: str) -> None:
+    result = run("kpi", *args, expect=2)
+    assert result.stderr.strip().splitlines()[-1] == message
+
+
+def test_without_a_database() -> None:
+    result = run("kpi", expect=2)
+    assert result.stderr.startswith("Error: no hypercare database here")
+
+
+# --- the ServiceNow sample: MTTR per priority to the minute -------------------
+
+
+@pytest.fixture(scope="module")
+def servicenow_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("servicenow")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        patch.setenv("HYPERCARE_USER", "tester")
+        patch.delenv("HYPERCARE_DB", raising=False)
+        patch.delenv("HYPERCARE_CONFIG", raising=False)
+        run("init", "--name", "SN", "--go-live", "2016-02-29T00:00:00Z", "--tz", "UTC")
+        run("import", "servicenow", str(SERVICENOW_CSV))
+    yield folder
+
+
+def _expected_mttr() -> dict[str, tuple[int, float, float]]:
+    """Per final priority: count, mean and median minutes, straight from the CSV.
+
+    The issue's rule: resolved_at, else the last event in state Resolved, else
+    closed_at; day-first dates read as UTC.
+    """
+
+    def read(text: str) -> datetime:
+        return datetime.strptime(text, "%d/%m/%Y %H:%M")
+
+    incidents: dict[str, list[dict[str, str]]] = {}
+    with SERVICENOW_CSV.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            incidents.setdefault(row["number"], []).append(row)
+    spans: dict[str, list[float]] = {}
+    for rows in incidents.values():
+        last = rows[-1]
+        resolved = [r for r in rows if r["incident_state"] == "Resolved"]
+        if last["resolved_at"] != "?":
+            moment = read(last["resolved_at"])
+        elif resolved:
+            moment = read(resolved[-1]["sys_updated_at"])
+        else:
+            moment = read(last["closed_at"])
+        minutes = (moment - read(last["opened_at"])).total_seconds() / 60
+        spans.setdefault(f"P{last['priority'][0]}", []).append(minutes)
+    return {
+        key: (len(values), statistics.fmean(values), statistics.median(values))
+        for key, values in spans.items()
+    }
+
+
+@pytest.mark.slow
+def test_servicenow_mttr_matches_the_csv(servicenow_db: Path, isolated: Path) -> None:
+    for name in ("hypercare.toml", "hypercare.db"):
+        shutil.copy(servicenow_db / name, isolated / name)
+    data = run("kpi", "--as-of", "2017-06-01", "--format", "json").json()
+    expected = _expected_mttr()
+    assert sorted(expected) == ["P1", "P2", "P3", "P4"]
+    for priority, (count, mean, median) in expected.items():
+        got = data["mttr"][priority]
+        assert got["count"] == count, priority
+        assert abs(got["mean_minutes"] - mean) < 1, priority
+        assert abs(got["median_minutes"] - median) < 1, priority

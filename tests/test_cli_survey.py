@@ -1,0 +1,274 @@
+"""``survey add`` and ``import survey``: answers, blanks, re-imports, bad rows."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import OLIST_CSV, run
+
+MAPPING = (
+    Path(__file__).resolve().parents[1] / "examples" / "mappings" / "olist-survey.toml"
+)
+SMALL_MAPPING = """\
+source = "pulse"
+scale = "csat"
+
+[columns]
+id = "answer"
+score = "score"
+answered_at = "answered"
+comment = "comment"
+issue = "ticket"
+"""
+
+
+def _answers(where: str = "1") -> list[tuple[object, ...]]:
+    with sqlite3.connect("hypercare.db") as conn:
+        return conn.execute(
+            f"SELECT issue_id, scale, score, comment, answered_at, actor, source "
+            f"FROM survey_answers WHERE {where} ORDER BY id"
+        ).fetchall()
+
+
+def _write(name: str, text: str) -> Path:
+    path = Path(name)
+    path.write_bytes(text.encode())
+    return path
+
+
+def test_survey_add(project: Path) -> None:
+    run("log", "slow page", "--at", "2026-03-02 10:00")
+    result = run(
+        "survey",
+        "add",
+        "1",
+        "--score",
+        "4",
+        "--comment",
+        "  Quick, thanks ",
+        "--at",
+        "2026-03-03 10:00",
+        "--by",
+        "desk",
+    )
+    assert result.stdout == "Recorded answer 1 (csat 4) for issue 1.\n"
+    run("survey", "add", "1", "--score", "9", "--scale", "nps")
+    rows = _answers()
+    assert rows[0] == (
+        1,
+        "csat",
+        4,
+        "Quick, thanks",
+        "2026-03-03T10:00:00Z",
+        "desk",
+        "manual",
+    )
+    assert rows[1][1:3] == ("nps", 9)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("1", "--score", "6"),
+            "Error: score 6 is outside the csat scale; give --score 1-5",
+        ),
+        (
+            ("1", "--score", "11", "--scale", "nps"),
+            "Error: score 11 is outside the nps scale; give --score 0-10",
+        ),
+        (
+            ("1", "--score", "3", "--scale", "ces"),
+            "Error: unknown scale 'ces'; use --scale csat|nps",
+        ),
+        (
+            ("7", "--score", "3"),
+            "Error: there is no issue 7; 'hypercare list' shows the issues",
+        ),
+    ],
+)
+def test_survey_add_refuses(project: Path, args: tuple[str, ...], message: str) -> None:
+    run("log", "slow page")
+    result = run("survey", "add", *args, expect=2)
+    assert result.stderr.strip() == message
+    assert _answers() == []
+
+
+def test_three_answers_and_a_blank_give_66_7_percent(project: Path) -> None:
+    _write("map.toml", SMALL_MAPPING)
+    _write(
+        "answers.csv",
+        "answer,score,answered,comment,ticket\r\n"
+        "a1,5,2026-03-03 10:00,great,\r\n"
+        "a2,4,2026-03-03 11:00,,\r\n"
+        "a3,,2026-03-03 12:00,no score given,\r\n"
+        'a4,2,2026-03-03 13:00,"slow,\r\nvery slow",',
+    )
+    result = run("import", "survey", "answers.csv", "--mapping", "map.toml")
+    assert result.stdout == (
+        "Imported 3 answers from 4 rows of answers.csv (0 already imported, "
+        "0 repeated ids, 1 blank scores skipped, 0 linked to issues).\n"
+    )
+    data = run("kpi", "--as-of", "2026-03-04", "--format", "json").json()
+    assert data["csat"] == {
+        "numerator": 2,
+        "denominator": 3,
+        "percent": 66.7,
+        "responses": 3,
+    }
+    assert _answers("score = 2")[0][3] == "slow,\nvery slow"
+
+
+def test_answers_link_to_issues_by_number_or_ref(project: Path) -> None:
+    run("log", "one", "--ref", "INC-9")
+    run("log", "two")
+    _write("map.toml", SMALL_MAPPING)
+    _write(
+        "answers.csv",
+        "answer,score,answered,comment,ticket\n"
+        "a1,5,2026-03-03 10:00,,INC-9\n"
+        "a2,3,2026-03-03 10:00,,2\n",
+    )
+    run("import", "survey", "answers.csv", "--mapping", "map.toml")
+    assert [row[0] for row in _answers()] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            'a1,5,2026-03-03 10:00,"two\nlines",\na2,six,2026-03-03 10:00,,\n',
+            "answers.csv line 4: score 'six' is not a whole number from 1 to 5",
+        ),
+        (
+            "a1,0,2026-03-03 10:00,,\n",
+            "answers.csv line 2: score 0 is outside the csat scale (1-5)",
+        ),
+        (
+            "a1,5,,,\n",
+            "answers.csv line 2: answered_at is empty; every answer needs the time it "
+            "was given",
+        ),
+        (
+            "a1,5,2026-03-03 10:00,,INC-404\n",
+            "answers.csv line 2: issue 'INC-404' matches no issue number or external "
+            "reference; import the issues first or drop columns.issue from the mapping",
+        ),
+        (
+            "a1,5,2026-03-03 10:00,,\na1,4,2026-03-03 10:00,,\n",
+            "answers.csv line 3: answer id a1 was already given on line 2 "
+            "with score 5, here 4; keep one of them",
+        ),
+    ],
+)
+def test_a_bad_row_names_its_line_and_writes_nothing(
+    project: Path, body: str, message: str
+) -> None:
+    _write("map.toml", SMALL_MAPPING)
+    _write("answers.csv", "answer,score,answered,comment,ticket\n" + body)
+    result = run("import", "survey", "answers.csv", "--mapping", "map.toml", expect=2)
+    assert result.stderr.strip() == f"Error: {message}"
+    assert _answers() == []
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (
+            SMALL_MAPPING.replace('score = "score"\n', ""),
+            "map.toml: columns.score is missing; name the column",
+        ),
+        (
+            SMALL_MAPPING.replace('scale = "csat"', 'scale = "stars"'),
+            "map.toml: scale 'stars' is unknown; use csat or nps",
+        ),
+        (
+            SMALL_MAPPING + 'colour = "red"\n',
+            "map.toml: columns.colour is not a known key; known keys: id, score, "
+            "answered_at, sent_at, comment, issue, respondent, scale",
+        ),
+        (
+            SMALL_MAPPING.replace('"comment"', '"remarks"'),
+            "answers.csv has no column 'remarks' named in the mapping; "
+            "its columns are: answer, score, answered, comment, ticket",
+        ),
+    ],
+)
+def test_bad_mapping(project: Path, mapping: str, message: str) -> None:
+    _write("map.toml", mapping)
+    _write("answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-03-03,,\n")
+    result = run("import", "survey", "answers.csv", "--mapping", "map.toml", expect=2)
+    assert result.stderr.strip() == f"Error: {message}"
+
+
+def _olist_expected() -> tuple[int, int]:
+    """Answers (one per review id) and how many are 4 or 5, counted with csv."""
+    scores: dict[str, str] = {}
+    with OLIST_CSV.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            scores.setdefault(row["review_id"], row["review_score"])
+    answered = [int(score) for score in scores.values() if score.strip()]
+    return len(answered), sum(1 for score in answered if score >= 4)
+
+
+@pytest.mark.slow
+def test_olist_import_gives_77_5_percent_and_is_idempotent(project: Path) -> None:
+    answers, satisfied = _olist_expected()
+    assert answers == 6121  # 6,123 rows, two review ids appear twice
+
+    dry = run(
+        "import",
+        "survey",
+        str(OLIST_CSV),
+        "--mapping",
+        str(MAPPING),
+        "--dry-run",
+        "--format",
+        "json",
+    ).json()
+    assert dry["added"] == answers and dry["dry_run"] is True
+    assert _answers() == []
+
+    first = run(
+        "import",
+        "survey",
+        str(OLIST_CSV),
+        "--mapping",
+        str(MAPPING),
+        "--format",
+        "json",
+    ).json()
+    assert first == {
+        "file": str(OLIST_CSV),
+        "rows": 6123,
+        "added": answers,
+        "already_imported": 0,
+        "repeated_ids": 2,
+        "blank_scores": 0,
+        "linked_to_issues": 0,
+        "dry_run": False,
+    }
+    again = run(
+        "import",
+        "survey",
+        str(OLIST_CSV),
+        "--mapping",
+        str(MAPPING),
+        "--format",
+        "json",
+    ).json()
+    assert (again["added"], again["already_imported"]) == (0, answers)
+
+    data = run(
+        "kpi", "--as-of", "2019-01-01", "--since", "2016-01-01", "--format", "json"
+    ).json()
+    assert data["csat"]["responses"] == answers
+    assert data["csat"]["numerator"] == satisfied
+    assert data["csat"]["percent"] == round(100 * satisfied / answers, 1) == 77.5
+    # Times are Sao Paulo local, on summer time (UTC-2) in January 2018.
+    first_row = _answers("rowid = 1")[0]
+    assert first_row[4] == "2018-01-18T23:46:59Z"  # 21:46:59 local
