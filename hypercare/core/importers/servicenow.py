@@ -27,7 +27,8 @@ else the closing time. So that measures computed from events agree with it,
 the LAST move into ``resolved`` is placed exactly there: the final run of
 Resolved rows makes its status event at its last row, stamped ``resolved_at``
 when the file gives it (in the sample ``resolved_at`` always equals that
-row's time); the rows of the run before it are plain updates. Likewise the
+row's time); the rows of the run before it are plain updates (the first of
+them sets ``acknowledged_at`` if the incident had not yet left New). Likewise the
 final move into ``closed`` is at the last Closed row (= ``closed_at``). An
 incident closed without any Resolved row gets a synthetic ``resolved`` event
 at ``resolved_at`` before its closing event, or, without ``resolved_at``,
@@ -452,6 +453,12 @@ class _State:
     def update(self, row: _Row) -> Draft:
         """A row that changes no state: its field changes, if any."""
         changes = self._diff(row, row.at)
+        if not self.is_acknowledged and row.state not in ("new", ""):
+            # A row of a deferred Resolved run: the incident has left New in
+            # the source, so it is acknowledged here even though the move
+            # into resolved comes at the run's last row.
+            changes["acknowledged_at"] = row.at
+            self.is_acknowledged = True
         if self.status == "on_hold" and row.hold_reason not in (None, self.hold_reason):
             changes["hold_reason"] = self.hold_reason = row.hold_reason
         if any(name in changes for name in _TRIAGE):

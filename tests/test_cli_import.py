@@ -1,0 +1,526 @@
+"""``hypercare import servicenow|jira|zendesk|csv`` on the real exports and fixtures.
+
+Expected values are worked out from the files themselves with the ``csv``
+module (or by hand for the small fixtures), never taken from the importer.
+The ServiceNow file is imported once per session and copied for each test.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sqlite3
+import statistics
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import HELPDESK_CSV, SERVICENOW_CSV, TEST_DATA, run
+
+MAPPING = Path(__file__).resolve().parents[1] / "examples" / "mappings"
+HELPDESK_MAP = MAPPING / "helpdesk-event-log.toml"
+BAD_DATE_CSV = TEST_DATA / "servicenow-bad-date.csv"
+
+
+# --- independent readings of the real file -------------------------------------------
+
+
+def _incidents() -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = {}
+    with SERVICENOW_CSV.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            found.setdefault(row["number"], []).append(row)
+    return found
+
+
+def _minutes_to_resolve(rows: list[dict[str, str]]) -> float:
+    """The issue's rule: resolved_at, else last row in Resolved, else closed_at."""
+
+    def read(text: str) -> datetime:
+        return datetime.strptime(text, "%d/%m/%Y %H:%M")
+
+    last = rows[-1]
+    if last["resolved_at"] != "?":
+        resolved = read(last["resolved_at"])
+    else:
+        in_resolved = [r for r in rows if r["incident_state"] == "Resolved"]
+        resolved = read(
+            (in_resolved[-1]["sys_updated_at"]) if in_resolved else last["closed_at"]
+        )
+    return (resolved - read(last["opened_at"])).total_seconds() / 60
+
+
+@pytest.fixture(scope="session")
+def incidents() -> dict[str, list[dict[str, str]]]:
+    return _incidents()
+
+
+@pytest.fixture(scope="session")
+def servicenow_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A hypercare (UTC, go-live 2016-02-29) with the real file imported once."""
+    folder = tmp_path_factory.mktemp("servicenow")
+    run(
+        "init", "--dir", str(folder), "--go-live", "2016-02-29T00:00:00Z", "--tz", "UTC"
+    )
+    config = folder / "hypercare.toml"
+    result = run(
+        "--config",
+        str(config),
+        "import",
+        "servicenow",
+        str(SERVICENOW_CSV),
+        "--format",
+        "json",
+    )
+    (folder / "summary.json").write_text(result.stdout)
+    return folder
+
+
+@pytest.fixture
+def servicenow(servicenow_folder: Path, isolated: Path) -> Path:
+    """This test's own copy of the imported hypercare, in its folder."""
+    for name in ("hypercare.toml", "hypercare.db", "summary.json"):
+        shutil.copy(servicenow_folder / name, isolated / name)
+    return isolated
+
+
+def _db(folder: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(folder / "hypercare.db")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _counts(folder: Path) -> tuple[int, int]:
+    conn = _db(folder)
+    counts = conn.execute(
+        "SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM events)"
+    ).fetchone()
+    conn.close()
+    return counts[0], counts[1]
+
+
+# --- ServiceNow ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_servicenow_issues_match_the_file(
+    servicenow: Path, incidents: dict[str, list[dict[str, str]]]
+) -> None:
+    conn = _db(servicenow)
+    rows = {r["external_ref"]: dict(r) for r in conn.execute("SELECT * FROM issues")}
+
+    assert len(rows) == len(incidents) == 3931
+    priorities = Counter(r["priority"] for r in rows.values())
+    expected = Counter("P" + group[-1]["priority"][0] for group in incidents.values())
+    assert priorities == expected == {"P1": 36, "P2": 82, "P3": 3566, "P4": 247}
+    assert Counter(r["status"] for r in rows.values()) == {"closed": 3931}
+    assert sum(r["reopen_count"] > 0 for r in rows.values()) == 60
+    assert {ref: r["reopen_count"] for ref, r in rows.items()} == {
+        ref: int(group[-1]["reopen_count"]) for ref, group in incidents.items()
+    }
+    assert Counter(r["channel"] for r in rows.values()) == {"phone": 3915, "email": 16}
+    assert all(r["source"] == "servicenow" for r in rows.values())
+
+
+@pytest.mark.slow
+def test_servicenow_row_fields_come_from_the_last_row(
+    servicenow: Path, incidents: dict[str, list[dict[str, str]]]
+) -> None:
+    issue = dict(
+        _db(servicenow)
+        .execute("SELECT * FROM issues WHERE external_ref = 'INC0000045'")
+        .fetchone()
+    )
+    # Worked out by hand from the file's 4 rows of INC0000045.
+    assert issue["reported_at"] == "2016-02-29T01:16:00Z"
+    assert issue["resolved_at"] == "2016-02-29T11:29:00Z"
+    assert issue["closed_at"] == "2016-03-05T12:00:00Z"
+    assert issue["acknowledged_at"] == "2016-02-29T08:53:00Z"
+    assert (issue["impact"], issue["urgency"], issue["priority"]) == (
+        "medium",
+        "medium",
+        "P3",
+    )
+    assert (issue["area"], issue["reporter"], issue["resolution_code"]) == (
+        "Category 55",
+        "Caller 2403",
+        "code 5",
+    )
+    assert issue["priority_reason"] is None
+
+
+@pytest.mark.slow
+def test_servicenow_each_row_is_an_event_and_the_row_is_their_fold(
+    servicenow: Path,
+) -> None:
+    conn = _db(servicenow)
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(issues)")]
+    events: dict[int, list[dict[str, Any]]] = {}
+    for event in conn.execute("SELECT issue_id, changes FROM events ORDER BY id"):
+        events.setdefault(event["issue_id"], []).append(json.loads(event["changes"]))
+    defaults = {"is_known": 0, "is_kb": 0, "reopen_count": 0, "reassignment_count": 0}
+    for row in conn.execute("SELECT * FROM issues"):
+        folded = {**defaults, "id": row["id"]}
+        for changes in events[row["id"]]:
+            folded.update(changes)
+        assert {c: folded.get(c) for c in columns} == dict(row)
+    # One event per audit row, one creation per incident, and one extra for the
+    # incident that went from Resolved straight to Awaiting User Info (reopen,
+    # then hold).
+    assert _counts(servicenow) == (3931, 28071 + 3931 + 1)
+
+
+@pytest.mark.slow
+def test_servicenow_resolution_moment_follows_the_rule(
+    servicenow: Path, incidents: dict[str, list[dict[str, str]]]
+) -> None:
+    conn = _db(servicenow)
+    # MTTR is computed from events: the last move into resolved, or a close
+    # straight from an open state.
+    moments = dict(
+        conn.execute(
+            "SELECT i.external_ref, (SELECT max(at) FROM events e "
+            "WHERE e.issue_id = i.id "
+            "AND (to_status = 'resolved' OR (to_status = 'closed' "
+            "AND coalesce(from_status, '') <> 'resolved'))) FROM issues i"
+        ).fetchall()
+    )
+    reported = dict(conn.execute("SELECT external_ref, reported_at FROM issues"))
+    for ref, group in incidents.items():
+        span = datetime.fromisoformat(moments[ref]) - datetime.fromisoformat(
+            reported[ref]
+        )
+        assert span.total_seconds() / 60 == _minutes_to_resolve(group), ref
+
+
+@pytest.mark.slow
+def test_kpi_mttr_matches_the_file(
+    servicenow: Path, incidents: dict[str, list[dict[str, str]]]
+) -> None:
+    by_priority: dict[str, list[float]] = {}
+    for group in incidents.values():
+        priority = "P" + group[-1]["priority"][0]
+        by_priority.setdefault(priority, []).append(_minutes_to_resolve(group))
+
+    kpi = run(
+        "kpi",
+        "--format",
+        "json",
+        "--since",
+        "2016-02-29 00:00",
+        "--as-of",
+        "2017-03-01 00:00",
+    ).json()
+    for priority, spans in by_priority.items():
+        measured = kpi["mttr"][priority]
+        assert measured["count"] == len(spans)
+        assert measured["mean_minutes"] == pytest.approx(
+            statistics.mean(spans), abs=0.1
+        )
+        assert measured["median_minutes"] == statistics.median(spans)
+
+
+@pytest.mark.slow
+def test_second_import_adds_nothing(servicenow: Path) -> None:
+    before = _counts(servicenow)
+    summary = run(
+        "import", "servicenow", str(SERVICENOW_CSV), "--format", "json"
+    ).json()
+    assert summary["issues"] == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 3931,
+        "rejected": 0,
+    }
+    assert summary["events"]["added"] == 0
+    assert summary["events"]["unchanged"] == before[1]
+    assert _counts(servicenow) == before
+
+
+@pytest.mark.slow
+def test_first_import_summary(servicenow: Path) -> None:
+    summary = json.loads((servicenow / "summary.json").read_text())
+    assert summary == {
+        "source": "servicenow",
+        "file": str(SERVICENOW_CSV),
+        "dry_run": False,
+        "rows_read": 28071,
+        "issues": {"added": 3931, "updated": 0, "unchanged": 0, "rejected": 0},
+        "events": {"added": 32003, "updated": 0, "unchanged": 0, "rejected": 0},
+        # (high, high) gives P2 in our matrix where the source says P1 (36
+        # issues); (high, medium) and (medium, high) give P3, not P2 (82).
+        "notes": {"priority_differs_from_matrix": 118},
+        "skipped": [],
+        "skipped_count": 0,
+    }
+
+
+def test_bad_date_on_line_7_refuses_everything(project: Path) -> None:
+    result = run("import", "servicenow", str(BAD_DATE_CSV), expect=2)
+    assert result.stderr.splitlines() == [
+        f"Error: {BAD_DATE_CSV} line 7: cannot read sys_updated_at '31/2/2016 05:30'; "
+        "expected a day-first date like 29/2/2016 01:16; nothing was imported. Fix the "
+        "file, or pass --skip-bad to import the rest"
+    ]
+    assert _counts(project) == (0, 0)
+
+
+def test_skip_bad_imports_the_rest_and_lists_the_line(project: Path) -> None:
+    summary = run(
+        "import", "servicenow", str(BAD_DATE_CSV), "--skip-bad", "--format", "json"
+    ).json()
+    # Lines 2-12: INC0000045 (lines 2-5), INC0000047 (6-12) without line 7.
+    assert summary["issues"]["added"] == 2
+    assert summary["events"] == {
+        "added": 2 + 10,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    assert summary["skipped"] == [
+        {
+            "line": 7,
+            "reason": "cannot read sys_updated_at '31/2/2016 05:30'; expected a "
+            "day-first date like 29/2/2016 01:16",
+        }
+    ]
+    assert _counts(project) == (2, 12)
+
+
+def test_skip_bad_text_lists_what_was_skipped(project: Path) -> None:
+    out = run("import", "servicenow", str(BAD_DATE_CSV), "--skip-bad").stdout
+    assert "Skipped 1 bad row(s):\n  line 7: cannot read sys_updated_at" in out
+
+
+def test_dry_run_writes_nothing(project: Path) -> None:
+    out = run(
+        "import", "servicenow", str(BAD_DATE_CSV), "--skip-bad", "--dry-run"
+    ).stdout
+    assert out.splitlines()[0] == (f"Would import {BAD_DATE_CSV} (servicenow): 11 rows")
+    assert out.splitlines()[-1] == "Dry run: nothing was written."
+    assert "  issues: 2 added, 0 updated, 0 unchanged, 0 rejected" in out
+    assert _counts(project) == (0, 0)
+
+
+def test_no_progress_bar_when_not_a_terminal(project: Path) -> None:
+    result = run("import", "servicenow", str(BAD_DATE_CSV), "--skip-bad")
+    assert result.stderr == ""
+
+
+def test_reimport_of_a_shorter_history_is_rejected(
+    project: Path, tmp_path: Path
+) -> None:
+    run("import", "servicenow", str(BAD_DATE_CSV), "--skip-bad")
+    partial = tmp_path / "partial.csv"
+    lines = BAD_DATE_CSV.read_text().splitlines(keepends=True)
+    partial.write_text("".join(lines[:6]))  # INC0000045 whole, INC0000047's first row
+    result = run("import", "servicenow", str(partial), expect=2)
+    assert result.stderr.startswith(
+        f"Error: {partial} line 6: issue 2 (INC0000047) was imported before with a "
+        "different history (from its event 3); history is never rewritten"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["servicenow", "missing.csv"],
+            "missing.csv: no such file; give the path of the export",
+        ),
+        (["csv", str(HELPDESK_CSV)], "Missing option '--mapping' / '-m'."),
+    ],
+)
+def test_usage_errors(project: Path, args: list[str], message: str) -> None:
+    result = run("import", *args, expect=2)
+    assert message in result.stderr
+
+
+def test_servicenow_file_without_its_columns(project: Path) -> None:
+    other = TEST_DATA / "zendesk-export.csv"
+    result = run("import", "servicenow", str(other), expect=2)
+    assert result.stderr.splitlines() == [
+        f"Error: {other} has no column 'number'; its columns are: Id, Requester, "
+        "Requester email, Assignee, Group, Subject, Tags, Status, Priority, Via, "
+        "Ticket type, Created at, Updated at, Solved at, Tags"
+    ]
+
+
+# --- Jira and Zendesk -------------------------------------------------------------
+
+
+def _issues(folder: Path) -> dict[str, dict[str, Any]]:
+    return {
+        r["external_ref"]: dict(r) for r in _db(folder).execute("SELECT * FROM issues")
+    }
+
+
+def test_jira_export_keeps_every_value(project: Path) -> None:
+    summary = run(
+        "import", "jira", str(TEST_DATA / "jira-export.csv"), "--format", "json"
+    ).json()
+    assert summary["issues"]["added"] == 4
+    issues = _issues(project)
+
+    pay1 = issues["PAY-1"]
+    assert json.loads(pay1["tags"]) == ["go-live", "pdf", "Sprint 1", "Sprint 2"]
+    assert pay1["description"] == (
+        "Opening an invoice shows\na blank page.\n\nSteps: open any invoice."
+    )
+    assert (pay1["status"], pay1["priority"], pay1["type"]) == ("resolved", "P1", "bug")
+    assert pay1["resolved_at"] == "2026-03-03T14:05:00Z"
+    assert (pay1["area"], pay1["assignee"], pay1["reporter"]) == (
+        "Billing",
+        "Dana Evans",
+        "Ana Ruiz",
+    )
+    comments = [
+        tuple(r)
+        for r in _db(project).execute(
+            "SELECT at, actor, note FROM events WHERE kind = 'comment' "
+            "AND issue_id = ? ORDER BY id",
+            (pay1["id"],),
+        )
+    ]
+    assert comments == [
+        (
+            "2026-03-02T10:00:00Z",
+            "dana.evans",
+            "Reproduced on staging.\nLooking at the renderer.",
+        ),
+        ("2026-03-03T14:00:00Z", "dana.evans", "Fixed; font was missing."),
+    ]
+    assert (issues["PAY-2"]["status"], issues["PAY-2"]["priority"]) == (
+        "in_progress",
+        "P3",
+    )
+    assert issues["PAY-3"]["title"] == 'Report totals, "draft" rows'
+    assert issues["PAY-3"]["status"] == "new"
+    pay4 = issues["PAY-4"]
+    assert (pay4["status"], pay4["resolved_at"], pay4["closed_at"]) == (
+        "closed",
+        "2026-03-03T09:00:00Z",
+        "2026-03-04T09:10:00Z",
+    )
+    assert json.loads(pay4["tags"]) == ["sso", "duplicate", "go-live"]
+
+
+def test_zendesk_export_with_bom_and_semicolons(project: Path) -> None:
+    run("import", "zendesk", str(TEST_DATA / "zendesk-export.csv"))
+    issues = _issues(project)
+    assert sorted(issues) == ["101", "102", "103", "104"]
+    first = issues["101"]
+    assert first["title"] == "Checkout fails;\nerror 500 on pay"
+    assert json.loads(first["tags"]) == ["checkout", "urgent", "go-live"]
+    assert (first["channel"], first["priority"], first["status"]) == (
+        "email",
+        "P1",
+        "resolved",
+    )
+    assert first["contact"] == "ana@example.com"
+    assert [issues[k]["channel"] for k in ("102", "103", "104")] == [
+        "helpdesk",
+        "phone",
+        "chat",
+    ]
+    assert [issues[k]["status"] for k in ("102", "103", "104")] == [
+        "new",
+        "on_hold",
+        "closed",
+    ]
+    assert issues["104"]["resolved_at"] == "2026-03-02T11:00:00Z"
+
+
+def test_jira_twice_changes_nothing(project: Path) -> None:
+    run("import", "jira", str(TEST_DATA / "jira-export.csv"))
+    before = _counts(project)
+    summary = run(
+        "import", "jira", str(TEST_DATA / "jira-export.csv"), "--format", "json"
+    ).json()
+    assert summary["issues"]["unchanged"] == 4
+    assert _counts(project) == before
+
+
+# --- mapped CSV ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_helpdesk_event_log_through_the_shipped_mapping(project: Path) -> None:
+    with HELPDESK_CSV.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        rows = [tuple(row) for row in reader]
+    cases = {row[0] for row in rows}
+    repeats = len(rows) - len(set(rows))
+
+    summary = run(
+        "import",
+        "csv",
+        str(HELPDESK_CSV),
+        "--mapping",
+        str(HELPDESK_MAP),
+        "--format",
+        "json",
+    ).json()
+    assert summary["issues"]["added"] == len(cases) == 4580
+    assert summary["notes"] == {"duplicate_rows_skipped": repeats}
+    issues = _issues(project)
+    assert issues["Case 1"]["title"] == "Ticket Case 1 on Value 1"
+    assert issues["Case 1"]["reported_at"] == "2012-10-09T14:50:17Z"
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (
+            'source = "x"\ncolour = "red"\n[columns]\nkey = "a"\nreported_at = "b"\n',
+            "colour is not a known key; known keys: channel, columns, "
+            "drop_duplicate_rows, impact, priority, rows, source, status, "
+            "tag_separator, time_formats, type, urgency",
+        ),
+        (
+            'source = "x"\n[columns]\nkey = "a"\nreported_at = "b"\nsize = "c"\n',
+            "columns.size is not a known field",
+        ),
+        (
+            'source = "x"\nrows = "events"\n[columns]\nkey = "a"\n',
+            'columns.time is needed when rows = "events"',
+        ),
+        (
+            'source = "x"\n[columns]\nkey = "a"\nreported_at = "b"\n'
+            '[status]\nopen = "wip"\n',
+            "status.'open' maps to unknown status 'wip'",
+        ),
+    ],
+)
+def test_mapping_errors_name_the_key_and_file(
+    project: Path, mapping: str, message: str
+) -> None:
+    path = project / "map.toml"
+    path.write_text(mapping)
+    data = project / "data.csv"
+    data.write_text("a,b\nK-1,2026-03-02 10:00\n")
+    result = run("import", "csv", str(data), "--mapping", str(path), expect=2)
+    assert result.stderr.startswith(f"Error: {path}: {message}")
+
+
+def test_mapped_value_missing_from_the_map_is_a_bad_row(project: Path) -> None:
+    path = project / "map.toml"
+    path.write_text(
+        'source = "x"\n[columns]\nkey = "id"\nreported_at = "at"\n'
+        'status = "state"\n[status]\nopen = "new"\n'
+    )
+    data = project / "data.csv"
+    data.write_text(
+        "id;at;state\nK-1;2026-03-02 10:00;open\nK-2;2026-03-02 11:00;odd\n"
+    )
+    result = run("import", "csv", str(data), "--mapping", str(path), expect=2)
+    assert result.stderr.splitlines() == [
+        f"Error: {data} line 3: status 'odd' is not in the [status] map of {path}; add "
+        "it there; nothing was imported. Fix the file, or pass --skip-bad to import "
+        "the rest"
+    ]
