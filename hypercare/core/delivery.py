@@ -14,6 +14,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 
 # Long enough for a slow relay, short enough that a dead one fails promptly.
 SMTP_TIMEOUT_SECONDS = 20
+# The RFC 5322 hard limit rather than the 78-column default: with the default,
+# Python folds a subject holding "<b>" onto a second line right after
+# "Subject:", and readers then show it with a leading space.
+_POLICY = policy.default.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class Outgoing:
 
 def build_email(sender: str, outgoing: Outgoing) -> EmailMessage:
     """A standard plain-text e-mail (UTF-8) for ``outgoing``."""
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = outgoing.recipient
     message["Subject"] = outgoing.subject

@@ -18,7 +18,7 @@ from hypercare.store import messages as rows
 from hypercare.store.db import Store
 
 # Below this a "similar" issue is more noise than help.
-SUGGEST_CUTOFF = 60.0
+SUGGEST_CUTOFF = 70.0
 SEARCH_CUTOFF = 60.0
 # Title scoring runs over every issue in C; the full score only over the best.
 _SHORTLIST = 25

@@ -249,8 +249,11 @@ def render(
         "confirm_within": _span(settings.confirm_within),
     }
     try:
-        template = env.get_template(name)
-        text = template.render(context)
+        # The subject line and the body render separately, so that a value
+        # with a newline cannot end the subject early.
+        head, body = _split(name, env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+        subject = " ".join(env.from_string(head).render(context).split())
+        text = env.from_string(body).render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(
             f"template {exc.filename or name} line {exc.lineno}: {exc.message}; fix it "
@@ -261,7 +264,7 @@ def render(
             f"template {name} cannot be rendered ({exc}); fix it or delete it to use "
             "the default"
         ) from None
-    return _split(name, text)
+    return subject, text.strip("\n") + "\n"
 
 
 def is_delivered(delivery: str) -> bool:
@@ -308,15 +311,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _split(name: str, text: str) -> tuple[str, str]:
-    head, _, body = text.lstrip("\n").partition("\n")
+def _split(name: str, source: str) -> tuple[str, str]:
+    """A template's subject line (without "Subject:") and its body source."""
+    head, _, body = source.partition("\n")
     if not head.lower().startswith("subject:"):
         raise ConfigError(
             f"template {name} must start with a 'Subject: ...' line, then a blank line "
             "and the body"
         )
-    subject = " ".join(head[len("subject:") :].split())
-    return subject, body.strip("\n") + "\n"
+    # The newline keeps the body's line numbers right in syntax errors.
+    return head[len("subject:") :], "\n" + body
 
 
 def _span(span: timedelta) -> str:

@@ -1,0 +1,446 @@
+"""notify: messages to reporters over a real SMTP server, an outbox, or printed."""
+
+from __future__ import annotations
+
+import email
+import socket
+import sqlite3
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from hypercare.cli import cmd_loop
+from tests.conftest import run
+
+TITLE = "Invoice <b>totals</b> & VAT are wrong"
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every envelope it is given."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Any] = []
+        self.is_stopped = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(e.content, policy=policy.default)  # type: ignore[misc]
+            for e in self.envelopes
+        ]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp(project: Path) -> Iterator[tuple[Controller, Inbox]]:
+    """A real SMTP server on localhost, named in the project's [smtp] table."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    with (project / "hypercare.toml").open("a") as config:
+        config.write(
+            f'\n[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\n'
+            'sender = "hypercare@example.org"\n'
+        )
+    try:
+        yield controller, inbox
+    finally:
+        if not inbox.is_stopped:
+            controller.stop()
+
+
+def _issue(number: int) -> dict[str, Any]:
+    issue: dict[str, Any] = run("show", str(number), "--format", "json").json()["issue"]
+    return issue
+
+
+def _messages(project: Path) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(project / "hypercare.db")
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("SELECT * FROM messages ORDER BY id")]
+    conn.close()
+    return rows
+
+
+def _log_p2(title: str = TITLE, contact: str = "ana@example.com") -> None:
+    run(
+        "log",
+        title,
+        "--reporter",
+        "Ana Ruiz",
+        "--contact",
+        contact,
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--at",
+        "2026-03-02T10:00:00Z",
+    )
+
+
+def test_ack_send_delivers_one_message_and_stops_the_ack_clock(
+    project: Path, smtp: tuple[Controller, Inbox]
+) -> None:
+    _, inbox = smtp
+    _log_p2()
+
+    result = run(
+        "notify", "1", "--kind", "ack", "--send", "--at", "2026-03-02T10:20:00Z"
+    )
+
+    assert result.stdout == "Issue 1: ack message sent for ana@example.com.\n"
+    assert len(inbox.envelopes) == 1
+    assert inbox.envelopes[0].rcpt_tos == ["ana@example.com"]
+    assert inbox.envelopes[0].mail_from == "hypercare@example.org"
+    message = inbox.messages()[0]
+    assert message["To"] == "ana@example.com"
+    assert message["Subject"] == f"[Test] We have received your issue #1: {TITLE}"
+    body = message.get_content()
+    assert f'Thank you for reporting "{TITLE}"' in body
+    assert "issue #1 with priority P2" in body
+    assert "&amp;" not in body and "&lt;" not in body
+    issue = _issue(1)
+    assert issue["acknowledged_at"] == "2026-03-02T10:20:00Z"
+    assert issue["updated_at"] == "2026-03-02T10:20:00Z"
+    assert issue["status"] == "new"
+    [row] = _messages(project)
+    assert (
+        row["kind"],
+        row["channel"],
+        row["recipient"],
+        row["delivery"],
+        row["at"],
+    ) == ("ack", "email", "ana@example.com", "sent", "2026-03-02T10:20:00Z")
+    assert row["subject"] == message["Subject"]
+
+
+def test_ack_with_the_server_stopped_fails_records_and_changes_nothing_else(
+    project: Path, smtp: tuple[Controller, Inbox]
+) -> None:
+    controller, inbox = smtp
+    _log_p2()
+    before = _issue(1)
+    controller.stop()
+    inbox.is_stopped = True
+
+    result = run(
+        "notify",
+        "1",
+        "--kind",
+        "ack",
+        "--send",
+        "--at",
+        "2026-03-02T10:20:00Z",
+        expect=2,
+    )
+
+    assert result.stderr == (
+        "Error: could not deliver the ack message for issue 1 (cannot reach the SMTP "
+        f"server 127.0.0.1:{controller.port} ([Errno 111] Connection refused)); the "
+        "failed attempt is recorded; check [smtp] in hypercare.toml and run the "
+        "command again\n"
+    )
+    assert _issue(1) == before
+    [row] = _messages(project)
+    assert (row["kind"], row["delivery"]) == ("ack", "failed")
+    assert "Connection refused" in row["error"]
+    events = run("show", "1", "--format", "json").json()["events"]
+    assert events[-1]["kind"] == "message"
+    assert events[-1]["changes"] == {}
+
+
+def test_a_master_with_two_duplicates_sends_three_resolution_messages(
+    project: Path, smtp: tuple[Controller, Inbox]
+) -> None:
+    _, inbox = smtp
+    _log_p2("Payroll export timeout at month end", "ana@example.com")
+    run(
+        "log",
+        "Payroll export fails",
+        "--contact",
+        "bo@example.com",
+        "--at",
+        "2026-03-02T10:05:00Z",
+    )
+    run(
+        "log",
+        "Export hangs",
+        "--contact",
+        "cy@example.com",
+        "--at",
+        "2026-03-02T10:06:00Z",
+    )
+    run("duplicate", "2", "--of", "1", "--at", "2026-03-02T10:30:00Z")
+    run("duplicate", "3", "--of", "1", "--at", "2026-03-02T10:31:00Z")
+    run(
+        "resolve",
+        "1",
+        "--resolution",
+        "Raised the export timeout",
+        "--at",
+        "2026-03-02T12:00:00Z",
+    )
+
+    run("notify", "1", "--kind", "resolution", "--send", "--at", "2026-03-02T12:10:00Z")
+
+    assert sorted(e.rcpt_tos[0] for e in inbox.envelopes) == [
+        "ana@example.com",
+        "bo@example.com",
+        "cy@example.com",
+    ]
+    for message in inbox.messages():
+        assert "Raised the export timeout" in message.get_content()
+    by_issue = {m["issue_id"]: m for m in _messages(project)}
+    assert sorted(by_issue) == [1, 2, 3]
+    assert {m["kind"] for m in by_issue.values()} == {"resolution"}
+    assert "which your report #2 joined" in by_issue[2]["body"]
+
+
+def test_update_of_a_duplicate_without_contact_is_skipped_with_a_warning(
+    project: Path, smtp: tuple[Controller, Inbox]
+) -> None:
+    _, inbox = smtp
+    _log_p2()
+    run("log", "Same thing", "--at", "2026-03-02T10:05:00Z")
+    run("duplicate", "2", "--of", "1", "--at", "2026-03-02T10:30:00Z")
+
+    result = run(
+        "notify",
+        "1",
+        "--kind",
+        "update",
+        "--note",
+        "Fix in test",
+        "--send",
+        "--at",
+        "2026-03-02T11:00:00Z",
+    )
+
+    assert len(inbox.envelopes) == 1
+    assert result.stderr == (
+        "Warning: issue 2 has no e-mail contact; its reporter was not told\n"
+    )
+
+
+def test_outbox_writes_a_standard_eml_file(project: Path) -> None:
+    _log_p2()
+
+    run(
+        "notify",
+        "1",
+        "--kind",
+        "ack",
+        "--outbox",
+        "out",
+        "--at",
+        "2026-03-02T10:20:00Z",
+    )
+
+    [path] = (project / "out").iterdir()
+    assert path.name == "issue-1-ack-20260302T102000Z.eml"
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["To"] == "ana@example.com"
+    assert message["Date"] == "Mon, 02 Mar 2026 10:20:00 +0000"
+    assert TITLE in message.get_content()
+    assert _issue(1)["acknowledged_at"] == "2026-03-02T10:20:00Z"
+    assert _messages(project)[0]["delivery"] == "outbox"
+
+
+def test_print_shows_the_message_and_does_not_acknowledge(project: Path) -> None:
+    _log_p2()
+
+    result = run(
+        "notify",
+        "1",
+        "--kind",
+        "ack",
+        "--note",
+        "We are on it.",
+        "--print",
+        "--at",
+        "2026-03-02T10:20:00Z",
+    )
+
+    assert result.stdout.startswith(
+        "To: ana@example.com\n"
+        f"Subject: [Test] We have received your issue #1: {TITLE}\n\n"
+        "Hello Ana Ruiz,\n"
+    )
+    assert "\nWe are on it.\n" in result.stdout
+    assert _issue(1)["acknowledged_at"] is None
+    assert _messages(project)[0]["delivery"] == "printed"
+
+
+def test_template_beside_the_config_overrides_the_default(project: Path) -> None:
+    _log_p2()
+    (project / "templates").mkdir()
+    (project / "templates" / "ack.j2").write_text(
+        "Subject: Got it: {{ issue.title }}\n\n"
+        "Hi {{ issue.reporter }}, #{{ issue.id }}.\n"
+    )
+
+    result = run("notify", "1", "--kind", "ack", "--print")
+
+    assert result.stdout == (
+        f"To: ana@example.com\nSubject: Got it: {TITLE}\n\nHi Ana Ruiz, #1.\n\n"
+    )
+
+
+def test_duplicate_notice_names_the_issue_joined(project: Path) -> None:
+    _log_p2("Payroll export timeout at month end")
+    run("log", "Export slow", "--contact", "bo@example.com")
+    run("duplicate", "2", "--of", "1")
+
+    result = run("notify", "2", "--kind", "duplicate", "--print")
+
+    assert (
+        "Subject: [Test] Your issue #2 joins issue #1: "
+        "Payroll export timeout at month end" in result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["notify", "2", "--kind", "ack", "--send"],
+            "Error: issue 2 has no contact address to send to; record the reporter's "
+            "e-mail with --contact on 'hypercare log', or use --print",
+        ),
+        (
+            ["notify", "3", "--kind", "ack", "--outbox", "out"],
+            "Error: issue 3's contact '+31 6 1234' is not an e-mail address; "
+            "use --print and reach the reporter another way",
+        ),
+        (
+            ["notify", "1", "--kind", "resolution", "--print"],
+            "Error: issue 1 is new; a resolution message needs a resolved issue "
+            "(hypercare resolve 1)",
+        ),
+        (
+            ["notify", "1", "--kind", "duplicate", "--print"],
+            "Error: issue 1 is not a duplicate; mark it with 'hypercare duplicate 1 "
+            "--of M' first",
+        ),
+        (
+            ["notify", "1", "--kind", "hello", "--print"],
+            "Error: unknown kind 'hello'; use --kind "
+            "ack|update|resolution|confirm|duplicate",
+        ),
+        (
+            ["notify", "1", "--kind", "ack"],
+            "Error: say how to deliver the message: one of --print, --send or "
+            "--outbox DIR",
+        ),
+        (
+            ["notify", "1", "--kind", "ack", "--print", "--send"],
+            "Error: say how to deliver the message: one of --print, --send or "
+            "--outbox DIR",
+        ),
+        (
+            ["notify", "9", "--kind", "ack", "--print"],
+            "Error: there is no issue 9; 'hypercare list' shows the issues",
+        ),
+        (
+            ["notify", "--owed", "--send"],
+            "Error: walking what is owed needs a terminal; send everything with "
+            "'hypercare notify --owed --all --send'",
+        ),
+    ],
+)
+def test_refusals(project: Path, args: list[str], line: str) -> None:
+    _log_p2()
+    run("log", "No contact")
+    run("log", "Phone only", "--contact", "+31 6 1234")
+
+    result = run(*args, expect=2)
+
+    assert result.stderr == line + "\n"
+    assert _messages(project) == []
+
+
+def test_username_without_password_is_refused_before_sending(
+    project: Path, smtp: tuple[Controller, Inbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, inbox = smtp
+    monkeypatch.delenv("HYPERCARE_SMTP_PASSWORD", raising=False)
+    config = project / "hypercare.toml"
+    config.write_text(config.read_text() + 'username = "hc"\n')
+    _log_p2()
+
+    result = run("notify", "1", "--kind", "ack", "--send", expect=2)
+
+    assert result.stderr == (
+        "Error: smtp.username is hc but HYPERCARE_SMTP_PASSWORD is not set; set it "
+        "in the environment (never in the config file)\n"
+    )
+    assert inbox.envelopes == []
+
+
+def test_notify_owed_all_send_sends_everything_owed(
+    project: Path, smtp: tuple[Controller, Inbox]
+) -> None:
+    _, inbox = smtp
+    # Reported 10:00, P2 (acknowledge within 1h): owed an ack at 12:00.
+    _log_p2()
+    run(
+        "log",
+        "Payroll export timeout",
+        "--contact",
+        "bo@example.com",
+        "--at",
+        "2026-03-02T10:00:00Z",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+    )
+    run("ack", "2", "--at", "2026-03-02T10:30:00Z")
+
+    result = run("notify", "--owed", "--all", "--send", "--at", "2026-03-02T12:00:00Z")
+
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["ana@example.com"]]
+    assert result.stdout == "Issue 1: ack message sent for ana@example.com.\n"
+    again = run("notify", "--owed", "--all", "--send", "--at", "2026-03-02T12:00:00Z")
+    assert again.stdout == "No reporter is owed a message.\n"
+
+
+def test_notify_owed_walks_interactively(
+    project: Path, smtp: tuple[Controller, Inbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, inbox = smtp
+    monkeypatch.setattr(cmd_loop, "is_terminal", lambda: True)
+    _log_p2()
+    run(
+        "log",
+        "Second",
+        "--contact",
+        "bo@example.com",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--at",
+        "2026-03-02T10:00:00Z",
+    )
+
+    result = run(
+        "notify", "--owed", "--send", "--at", "2026-03-02T12:00:00Z", input="n\ny\n"
+    )
+
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["bo@example.com"]]
+    assert "ack for issue 1 to Ana Ruiz <ana@example.com> (#1)" in result.stdout

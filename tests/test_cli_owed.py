@@ -1,0 +1,369 @@
+"""owed, confirm and close --unconfirmed-older-than: the loop with each reporter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hypercare.cli import cmd_loop
+from tests.conftest import run
+
+
+def _owed(as_of: str) -> list[tuple[int, str, str]]:
+    rows = run("owed", "--as-of", as_of, "--format", "json").json()
+    return [(row["issue"], row["message"], row["due_at"]) for row in rows]
+
+
+def _p2(title: str, reported: str, contact: str = "ana@example.com") -> None:
+    run(
+        "log",
+        title,
+        "--contact",
+        contact,
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--at",
+        reported,
+    )
+
+
+def test_unacknowledged_p2_after_two_hours_is_owed_an_ack(project: Path) -> None:
+    # P2: acknowledge within 1 hour. Both reported at 08:00; as of 10:00.
+    _p2("Left alone", "2026-03-03T08:00:00Z")
+    _p2("Acknowledged in 30 minutes", "2026-03-03T08:00:00Z", "bo@example.com")
+    run("ack", "2", "--at", "2026-03-03T08:30:00Z")
+
+    assert _owed("2026-03-03T10:00:00Z") == [(1, "ack", "2026-03-03T09:00:00Z")]
+
+
+def test_ack_is_not_owed_before_its_target(project: Path) -> None:
+    _p2("Just in", "2026-03-03T08:00:00Z")
+
+    assert _owed("2026-03-03T08:59:00Z") == []
+
+
+def test_a_delivered_message_acknowledges(project: Path) -> None:
+    _p2("Told by mail", "2026-03-03T08:00:00Z")
+    run(
+        "notify",
+        "1",
+        "--kind",
+        "ack",
+        "--outbox",
+        "out",
+        "--at",
+        "2026-03-03T08:20:00Z",
+    )
+
+    assert _owed("2026-03-03T10:00:00Z") == []
+
+
+def test_p2_update_is_owed_eight_hours_after_the_last_message(project: Path) -> None:
+    _p2("Slow reports", "2026-03-03T08:00:00Z")
+    run(
+        "notify",
+        "1",
+        "--kind",
+        "ack",
+        "--outbox",
+        "out",
+        "--at",
+        "2026-03-03T08:20:00Z",
+    )
+    run("start", "1", "--at", "2026-03-03T09:00:00Z")
+
+    assert _owed("2026-03-03T16:19:00Z") == []
+    assert _owed("2026-03-03T16:20:00Z") == [(1, "update", "2026-03-03T16:20:00Z")]
+    run(
+        "notify",
+        "1",
+        "--kind",
+        "update",
+        "--outbox",
+        "out",
+        "--at",
+        "2026-03-03T17:00:00Z",
+    )
+    assert _owed("2026-03-03T18:00:00Z") == []
+
+
+def test_p1_update_every_two_hours_and_p3_never(project: Path) -> None:
+    run(
+        "log",
+        "Everything down",
+        "--contact",
+        "a@example.com",
+        "--impact",
+        "high",
+        "--urgency",
+        "immediate",
+        "--at",
+        "2026-03-03T08:00:00Z",
+    )
+    run(
+        "log",
+        "Typo on a label",
+        "--contact",
+        "b@example.com",
+        "--impact",
+        "low",
+        "--urgency",
+        "high",
+        "--at",
+        "2026-03-03T08:00:00Z",
+    )
+    run("ack", "1", "--at", "2026-03-03T08:05:00Z")
+    run("ack", "2", "--at", "2026-03-03T08:05:00Z")
+
+    assert _owed("2026-03-04T08:00:00Z") == [(1, "update", "2026-03-03T10:05:00Z")]
+
+
+def test_resolution_confirm_and_duplicate_notices(project: Path) -> None:
+    _p2("Payroll export timeout", "2026-03-03T08:00:00Z")
+    run(
+        "log",
+        "Export hangs",
+        "--contact",
+        "bo@example.com",
+        "--at",
+        "2026-03-03T08:10:00Z",
+    )
+    run("duplicate", "2", "--of", "1", "--at", "2026-03-03T08:30:00Z")
+    run(
+        "resolve",
+        "1",
+        "--resolution",
+        "Raised the timeout",
+        "--at",
+        "2026-03-03T12:00:00Z",
+    )
+
+    assert _owed("2026-03-03T12:00:00Z") == [
+        (1, "resolution", "2026-03-03T12:00:00Z"),
+        (1, "confirm", "2026-03-03T12:00:00Z"),
+        (2, "duplicate", "2026-03-03T08:30:00Z"),
+        (2, "resolution", "2026-03-03T12:00:00Z"),
+    ]
+    rows = run("owed", "--as-of", "2026-03-03T12:00:00Z", "--format", "json").json()
+    assert rows[3]["via"] == 1 and rows[3]["contact"] == "bo@example.com"
+
+    run(
+        "notify",
+        "1",
+        "--kind",
+        "resolution",
+        "--outbox",
+        "out",
+        "--at",
+        "2026-03-03T12:30:00Z",
+    )
+    assert _owed("2026-03-03T13:00:00Z") == [
+        (1, "confirm", "2026-03-03T12:00:00Z"),
+        (2, "duplicate", "2026-03-03T08:30:00Z"),
+    ]
+
+
+def test_as_of_ignores_what_happened_later(project: Path) -> None:
+    _p2("Late ack", "2026-03-03T08:00:00Z")
+    run("ack", "1", "--at", "2026-03-03T11:00:00Z")
+
+    assert _owed("2026-03-03T10:00:00Z") == [(1, "ack", "2026-03-03T09:00:00Z")]
+    assert _owed("2026-03-03T11:30:00Z") == []
+
+
+def test_owed_table_per_reporter_and_the_unconfirmed_hint(project: Path) -> None:
+    run(
+        "log",
+        "Zed issue",
+        "--reporter",
+        "Zoe",
+        "--contact",
+        "z@example.com",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--at",
+        "2026-03-03T08:00:00Z",
+    )
+    run(
+        "log",
+        "Alpha issue",
+        "--reporter",
+        "Al",
+        "--contact",
+        "al@example.com",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--at",
+        "2026-03-03T08:00:00Z",
+    )
+    run("resolve", "1", "--at", "2026-03-03T09:00:00Z")
+
+    result = run("owed", "--as-of", "2026-03-07T09:00:00Z")
+
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Messages owed"
+    assert lines[2].split()[:4] == ["Al", "al@example.com", "2", "P2"]
+    assert "ack" in lines[2] and "4d 0h" in lines[2]
+    assert lines[3].split()[:3] == ["Zoe", "z@example.com", "1"]
+    assert result.stderr == (
+        "1 resolved issue(s) unconfirmed for longer than 3d: 1; close them with "
+        "'hypercare close --unconfirmed-older-than 3d'\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "md", "table"])
+def test_owed_formats_when_nothing_is_owed(project: Path, fmt: str) -> None:
+    expected = {
+        "csv": "reporter,contact,issue,priority,title,message,due_at,overdue,via\n",
+        "md": "No reporter is owed a message.\n",
+        "table": "No reporter is owed a message.\n",
+    }
+    assert run("owed", "--format", fmt).stdout == expected[fmt]
+
+
+def test_confirm_closes_and_rejection_reopens(project: Path) -> None:
+    _p2("One", "2026-03-03T08:00:00Z")
+    _p2("Two", "2026-03-03T08:00:00Z")
+    for number in ("1", "2"):
+        run("resolve", number, "--at", "2026-03-03T10:00:00Z")
+
+    assert run(
+        "confirm", "1", "--by", "Ana", "--at", "2026-03-03T11:00:00Z"
+    ).stdout == ("Issue 1 is confirmed and now closed.\n")
+    run(
+        "confirm",
+        "2",
+        "--rejected",
+        "--reason",
+        "still slow",
+        "--at",
+        "2026-03-03T11:00:00Z",
+    )
+
+    one = run("show", "1", "--format", "json").json()
+    assert one["issue"]["status"] == "closed"
+    assert one["issue"]["closed_at"] == "2026-03-03T11:00:00Z"
+    assert one["events"][-1]["actor"] == "Ana"
+    assert one["events"][-1]["note"] == "the reporter confirmed the resolution"
+    two = run("show", "2", "--format", "json").json()
+    assert (two["issue"]["status"], two["issue"]["reopen_count"]) == ("in_progress", 1)
+    assert two["events"][-1]["note"] == (
+        "the reporter rejected the resolution: still slow"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["confirm", "1"],
+            "Error: issue 1 is new; only a resolved issue can be confirmed by its "
+            "reporter",
+        ),
+        (
+            ["confirm", "1", "--rejected"],
+            "Error: say why the reporter rejects the resolution: --reason TEXT",
+        ),
+        (
+            ["confirm", "2", "--reason", "fine"],
+            "Error: --reason goes with --rejected; a confirmation needs no reason",
+        ),
+        (
+            ["confirm", "7"],
+            "Error: there is no issue 7; 'hypercare list' shows the issues",
+        ),
+        (["close"], "Error: say which issue to close: hypercare close N"),
+        (
+            ["close", "2", "--unconfirmed-older-than", "3d"],
+            "Error: give an issue number or --unconfirmed-older-than, not both",
+        ),
+        (
+            ["close", "--unconfirmed-older-than", "soon"],
+            "Error: cannot read the duration 'soon': use a number and a unit, for "
+            "example 15m, 4h, 3d or 1w",
+        ),
+    ],
+)
+def test_refusals(project: Path, args: list[str], line: str) -> None:
+    _p2("New one", "2026-03-03T08:00:00Z")
+    _p2("Resolved one", "2026-03-03T08:00:00Z")
+    run("resolve", "2", "--at", "2026-03-03T09:00:00Z")
+
+    assert run(*args, expect=2).stderr == line + "\n"
+
+
+def _three_resolved() -> None:
+    # Resolved on the 2nd, 4th and 5th of March; closing on the 6th at noon.
+    for day in ("02", "04", "05"):
+        _p2(f"Resolved on the {day}th", f"2026-03-{day}T08:00:00Z")
+    for number, day in ((1, "02"), (2, "04"), (3, "05")):
+        run("resolve", str(number), "--at", f"2026-03-{day}T10:00:00Z")
+
+
+def test_close_unconfirmed_older_than_closes_them_in_one_go(project: Path) -> None:
+    _three_resolved()
+
+    result = run(
+        "close",
+        "--unconfirmed-older-than",
+        "3d",
+        "--yes",
+        "--at",
+        "2026-03-06T12:00:00Z",
+    )
+
+    assert result.stdout.splitlines()[-1] == "Closed 1 issue(s): 1."
+    assert "Resolved on the 02th" in result.stdout
+    statuses = {i["id"]: i["status"] for i in run("list", "--format", "json").json()}
+    assert statuses == {1: "closed", 2: "resolved", 3: "resolved"}
+    note = run("show", "1", "--format", "json").json()["events"][-1]["note"]
+    assert note == "closed unconfirmed: no answer from the reporter within 3d"
+
+
+def test_close_unconfirmed_needs_yes_without_a_terminal(project: Path) -> None:
+    _three_resolved()
+
+    result = run(
+        "close",
+        "--unconfirmed-older-than",
+        "1d",
+        "--at",
+        "2026-03-06T12:00:00Z",
+        expect=2,
+    )
+
+    assert result.stderr == (
+        "Error: closing needs a yes in a terminal; add --yes to close them\n"
+    )
+    assert {i["status"] for i in run("list", "--format", "json").json()} == {"resolved"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "statuses"), [("y\n", {"closed"}), ("n\n", {"resolved"})]
+)
+def test_close_unconfirmed_asks_in_a_terminal(
+    project: Path, monkeypatch: pytest.MonkeyPatch, answer: str, statuses: set[str]
+) -> None:
+    monkeypatch.setattr(cmd_loop, "is_terminal", lambda: True)
+    _three_resolved()
+
+    run(
+        "close",
+        "--unconfirmed-older-than",
+        "2d",
+        "--at",
+        "2026-03-06T12:00:00Z",
+        input=answer,
+    )
+
+    listed: list[dict[str, Any]] = run("list", "--format", "json").json()
+    assert {i["status"] for i in listed if i["id"] in (1, 2)} == statuses
+    assert next(i for i in listed if i["id"] == 3)["status"] == "resolved"
