@@ -367,3 +367,37 @@ def test_close_unconfirmed_asks_in_a_terminal(
     listed: list[dict[str, Any]] = run("list", "--format", "json").json()
     assert {i["status"] for i in listed if i["id"] in (1, 2)} == statuses
     assert next(i for i in listed if i["id"] == 3)["status"] == "resolved"
+
+
+def test_p3_ack_follows_business_hours(project: Path) -> None:
+    # P3: 4 business hours. Friday 16:00 -> one hour Friday, three on Monday.
+    run(
+        "log",
+        "Label typo",
+        "--contact",
+        "a@example.com",
+        "--impact",
+        "low",
+        "--urgency",
+        "high",
+        "--at",
+        "2026-03-06T16:00:00Z",
+    )
+
+    assert _owed("2026-03-08T23:00:00Z") == []
+    assert _owed("2026-03-09T12:00:00Z") == [(1, "ack", "2026-03-09T12:00:00Z")]
+
+
+def test_untriaged_issue_gets_the_p4_ack_target(project: Path) -> None:
+    # P4: 1 business day = 8 working hours; Monday 10:00 -> Tuesday 10:00.
+    run(
+        "log",
+        "Something odd",
+        "--contact",
+        "a@example.com",
+        "--at",
+        "2026-03-02T10:00:00Z",
+    )
+
+    assert _owed("2026-03-03T09:59:00Z") == []
+    assert _owed("2026-03-03T10:00:00Z") == [(1, "ack", "2026-03-03T10:00:00Z")]

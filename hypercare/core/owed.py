@@ -5,9 +5,10 @@ is the fold of its events up to ``as_of`` and only messages delivered by
 then count (sent or written to an outbox; a printed preview does not). A
 reporter is owed:
 
-- ``ack``: an open issue not acknowledged within its priority's target
-  (an untriaged issue gets the loosest target, P4's, so that it is not
-  flagged before any triaged one);
+- ``ack``: an open issue not acknowledged within its priority's target, on
+  its calendar (the acknowledge clock of ``core.sla``); an untriaged issue
+  gets the loosest target, P4's, so that it is not flagged before any
+  triaged one;
 - ``update``: a P1/P2 (any priority in ``[loop] update_every``) still open
   with no message for longer than the cadence;
 - ``resolution`` and ``confirm``: a resolved issue whose reporter was not
@@ -81,12 +82,13 @@ def owed(store: Store, settings: Settings, as_of: datetime) -> list[Owed]:
     for row in message_rows.delivered_until(store.conn, moment):
         last[(row["issue_id"], row["kind"])] = row["at"]
         last[(row["issue_id"], "*")] = row["at"]
+    history = _History(last, duplicated_at, _ack_due(store, settings, states, as_of))
 
     found: list[Owed] = []
     for state in states.values():
         issue = Issue.from_row(state)
         master = states.get(issue.duplicate_of) if issue.duplicate_of else None
-        found.extend(_owed_for(settings, issue, master, last, duplicated_at, as_of))
+        found.extend(_owed_for(settings, issue, master, history, as_of))
     # Per reporter (by name, else address; unknown last), then issue.
     return sorted(
         found,
@@ -182,12 +184,57 @@ def _states(
     return {k: v for k, v in states.items() if "title" in v}, duplicated_at
 
 
+@dataclass(frozen=True)
+class _History:
+    """What ``owed`` reads besides each issue's state, all as of one moment."""
+
+    last: dict[tuple[int, str], str]  # (issue, kind or "*") -> last delivered at
+    duplicated_at: dict[int, str]  # issue -> when it became a duplicate
+    ack_due: dict[int, str]  # open, unacknowledged issue -> acknowledgement due
+
+
+def _ack_due(
+    store: Store, settings: Settings, states: dict[int, dict[str, Any]], as_of: datetime
+) -> dict[int, str]:
+    """When each open, unacknowledged issue's acknowledgement falls due.
+
+    The acknowledge clock of ``core.sla`` follows the priority's calendar
+    (business hours for P3/P4). An untriaged issue has no target there; it
+    gets P4's, the loosest, so it is not flagged before any triaged one.
+    """
+    from hypercare.core.calendar import add_working_time
+    from hypercare.core.sla import clocks_for_all
+
+    waiting = [
+        state["id"]
+        for state in states.values()
+        if state.get("status") in OPEN_STATUSES and not state.get("acknowledged_at")
+    ]
+    if not waiting:
+        return {}
+    clocks = clocks_for_all(store, settings, as_of, waiting)
+    loosest = settings.targets.get("P4")
+    due: dict[int, str] = {}
+    for issue_id in waiting:
+        clock = clocks.get(issue_id)
+        if clock is not None and clock.acknowledge.due_at is not None:
+            due[issue_id] = to_iso(clock.acknowledge.due_at)
+        elif (
+            states[issue_id].get("priority") is None and loosest and loosest.acknowledge
+        ):
+            calendar = settings.calendars[loosest.calendar]
+            reported = from_iso(states[issue_id]["reported_at"])
+            due[issue_id] = to_iso(
+                add_working_time(calendar, reported, loosest.acknowledge)
+            )
+    return due
+
+
 def _owed_for(
     settings: Settings,
     issue: Issue,
     master: dict[str, Any] | None,
-    last: dict[tuple[int, str], str],
-    duplicated_at: dict[int, str],
+    history: _History,
     as_of: datetime,
 ) -> list[Owed]:
     def due(kind: str, due_at: str, reason: str, via: int | None = None) -> Owed:
@@ -204,9 +251,10 @@ def _owed_for(
         )
 
     moment = to_iso(as_of)
+    last = history.last
     found: list[Owed] = []
     if issue.status in OPEN_STATUSES:
-        found.extend(_open_owed(settings, issue, last, as_of, due))
+        found.extend(_open_owed(settings, issue, history, due))
     elif issue.status == "resolved" and issue.resolved_at:
         for kind in ("resolution", "confirm"):
             if last.get((issue.id, kind), "") < issue.resolved_at:
@@ -214,7 +262,7 @@ def _owed_for(
                     due(kind, issue.resolved_at, f"resolved {issue.resolved_at}")
                 )
     elif issue.status == "duplicate":
-        joined = duplicated_at.get(issue.id, issue.updated_at)
+        joined = history.duplicated_at.get(issue.id, issue.updated_at)
         if last.get((issue.id, "duplicate"), "") < joined:
             found.append(due("duplicate", joined, f"joined issue {issue.duplicate_of}"))
         resolved = master.get("resolved_at") if master else None
@@ -232,27 +280,18 @@ def _owed_for(
 
 
 def _open_owed(
-    settings: Settings,
-    issue: Issue,
-    last: dict[tuple[int, str], str],
-    as_of: datetime,
-    due: Any,
+    settings: Settings, issue: Issue, history: _History, due: Any
 ) -> list[Owed]:
-    reported = from_iso(issue.reported_at)
-    if issue.acknowledged_at is None or issue.acknowledged_at > to_iso(as_of):
-        target = settings.targets.get(issue.priority or "P4")
-        if target is None or target.acknowledge is None:
+    if issue.acknowledged_at is None:
+        deadline = history.ack_due.get(issue.id)
+        if deadline is None:
             return []
-        # TODO(core/sla.py lands): take the acknowledge clock's due_at from
-        # sla.clocks_for, which follows the business calendar; this 24x7 sum
-        # flags P3/P4 issues early on evenings and weekends.
-        deadline = to_iso(reported + target.acknowledge)
-        return [due("ack", deadline, f"not acknowledged; target {target.acknowledge}")]
+        return [due("ack", deadline, "not acknowledged within its target")]
 
     cadence = settings.update_every.get(issue.priority or "")
     if cadence is None:
         return []
-    since = max(last.get((issue.id, "*"), ""), issue.acknowledged_at)
+    since = max(history.last.get((issue.id, "*"), ""), issue.acknowledged_at)
     return [
         due(
             "update",
