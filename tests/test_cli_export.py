@@ -1,0 +1,288 @@
+"""hypercare export and import jsonl: a lossless round trip into a new database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SERVICENOW_CSV, run
+
+TABLES = (
+    "issues",
+    "events",
+    "survey_answers",
+    "messages",
+    "metric_samples",
+    "signoff_events",
+    "lessons",
+)
+
+
+def build_small_hypercare(folder: Path) -> None:
+    """A few issues touching every table, in ``folder``."""
+    run(
+        "init", "--dir", str(folder), "--go-live", "2026-03-02T09:00:00Z", "--tz", "UTC"
+    )
+    config = ("--config", str(folder / "hypercare.toml"))
+    for args in (
+        (
+            "log",
+            "Invoice PDF blank",
+            "--impact",
+            "high",
+            "--urgency",
+            "high",
+            "--reporter",
+            "Ana Ruiz",
+            "--contact",
+            "ana@example.com",
+            "--tag",
+            "pdf",
+            "--at",
+            "2026-03-02 10:00",
+        ),
+        (
+            "log",
+            "Tax rounding | off by 1 [cent] <b>",
+            "--area",
+            "billing",
+            "--description",
+            "Zeilenumbruch\nund Umlaute: äöü €",
+            "--at",
+            "2026-03-02 11:00",
+        ),
+        ("log", "Same as 1", "--at", "2026-03-02 11:30"),
+        ("duplicate", "3", "--of", "1", "--at", "2026-03-02 11:40"),
+        (
+            "triage",
+            "2",
+            "--impact",
+            "low",
+            "--urgency",
+            "low",
+            "--at",
+            "2026-03-02 12:00",
+        ),
+        ("assign", "1", "Payroll team", "--at", "2026-03-02 12:10"),
+        (
+            "resolve",
+            "1",
+            "--resolution",
+            "Font fixed",
+            "--kb",
+            "--at",
+            "2026-03-02 15:00",
+        ),
+        ("known", "2", "--workaround", "Round by hand", "--at", "2026-03-03 09:00"),
+        ("survey", "add", "1", "--score", "4", "--at", "2026-03-03 10:00"),
+        ("notify", "1", "--kind", "resolution", "--print", "--at", "2026-03-03 10:05"),
+        ("signoff", "support-trained", "--by", "Dana", "--at", "2026-03-04 09:00"),
+        (
+            "lesson",
+            "Test PDFs with real fonts",
+            "--area",
+            "billing",
+            "--at",
+            "2026-03-04 10:00",
+        ),
+    ):
+        run(*config, *args)
+    samples = folder / "samples.csv"
+    samples.write_text(
+        "timestamp,check,status,value,latency_ms\n2026-03-04 10:00,api,up,0.25,120.5\n",
+        encoding="utf-8",
+    )
+    run(*config, "import", "metrics", str(samples))
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("small")
+    build_small_hypercare(folder)
+    return folder / "hypercare.db"
+
+
+@pytest.fixture
+def small(project: Path, small_db: Path) -> Path:
+    """The project fixture holding the small hypercare."""
+    shutil.copy(small_db, project / "hypercare.db")
+    return project
+
+
+def dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(db) as conn:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            for table in TABLES
+        }
+
+
+def new_project(folder: Path) -> list[str]:
+    run(
+        "init", "--dir", str(folder), "--go-live", "2026-03-02T09:00:00Z", "--tz", "UTC"
+    )
+    return ["--config", str(folder / "hypercare.toml")]
+
+
+def test_export_then_import_gives_the_same_database(small: Path) -> None:
+    project = small
+    run("export", "--output", "all.jsonl")
+    copy = new_project(project / "copy")
+
+    out = run(*copy, "import", "jsonl", "all.jsonl").stdout
+
+    assert out.startswith("Imported ")
+    original, restored = (
+        dump(project / "hypercare.db"),
+        dump(project / "copy" / "hypercare.db"),
+    )
+    assert all(original[table] for table in TABLES), "every table should hold rows"
+    assert restored == original
+    assert (
+        run(*copy, "list", "--format", "json").stdout
+        == run("list", "--format", "json").stdout
+    )
+    as_of = ("--as-of", "2026-03-05 09:00")
+    assert (
+        run(*copy, "kpi", "--format", "json", *as_of).stdout
+        == run("kpi", "--format", "json", *as_of).stdout
+    )
+
+
+def test_every_line_is_a_record_of_one_table(small: Path) -> None:
+    lines = [json.loads(line) for line in run("export").stdout.splitlines()]
+
+    header, records = lines[0], lines[1:]
+    assert header["table"] == "_export"
+    assert header["format"] == "hypercare-jsonl"
+    counts = {table: sum(r["table"] == table for r in records) for table in TABLES}
+    assert header["tables"] == counts
+    issue = next(
+        r["row"] for r in records if r["table"] == "issues" and r["row"]["id"] == 2
+    )
+    assert issue["description"] == "Zeilenumbruch\nund Umlaute: äöü €"
+
+
+def test_import_into_a_database_with_data_is_refused(small: Path) -> None:
+    project = small
+    run("export", "--output", "all.jsonl")
+
+    result = run("import", "jsonl", "all.jsonl", expect=2)
+
+    assert result.stderr == (
+        f"Error: the database {project / 'hypercare.db'} already holds data (table "
+        "issues); import an export only into a new database: run 'hypercare init' in a "
+        "new folder\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("not json", "line 2: not valid JSON (Expecting value)"),
+        (
+            '{"table": "tickets", "row": {"id": 1}}',
+            "line 2: unknown table 'tickets'; known: issues, events, survey_answers, "
+            "messages, metric_samples, signoff_events, lessons",
+        ),
+        (
+            '{"table": "issues", "row": {"id": 1, "colour": "red"}}',
+            "line 2: table issues has no column 'colour'",
+        ),
+    ],
+)
+def test_a_bad_line_is_refused_naming_it_and_nothing_is_written(
+    small: Path,
+    line: str,
+    error: str,
+) -> None:
+    project = small
+    good = run("export").stdout.splitlines()
+    copy = new_project(project / "copy")
+    Path("bad.jsonl").write_text(
+        "\n".join([good[0], line, *good[1:]]) + "\n", encoding="utf-8"
+    )
+
+    result = run(*copy, "import", "jsonl", "bad.jsonl", expect=2)
+
+    assert result.stderr == f"Error: bad.jsonl {error}\n"
+    assert all(not rows for rows in dump(project / "copy" / "hypercare.db").values())
+
+
+def test_an_export_whose_rows_point_nowhere_is_refused(small: Path) -> None:
+    project = small
+    lines = run("export").stdout.splitlines()
+    # Drop the issues: their events point at nothing.
+    kept = [line for line in lines if '"table": "issues"' not in line]
+    Path("partial.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    copy = new_project(project / "copy")
+
+    result = run(*copy, "import", "jsonl", "partial.jsonl", expect=2)
+
+    assert result.stderr.startswith("Error: partial.jsonl: row 1 of table ")
+    assert result.stderr.endswith("the export is incomplete\n")
+
+
+def test_a_file_that_is_not_an_export_is_refused(project: Path) -> None:
+    Path("other.jsonl").write_text('{"table": "issues", "row": {"id": 1}}\n')
+
+    result = run("import", "jsonl", "other.jsonl", expect=2)
+
+    assert result.stderr == (
+        "Error: other.jsonl line 1: not a hypercare export (no "
+        "'_export' header); write one with 'hypercare export "
+        "--format jsonl'\n"
+    )
+
+
+def test_csv_export_has_every_issue_column(small: Path) -> None:
+    out = run("export", "--format", "csv").stdout
+
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [row["id"] for row in rows] == ["1", "2", "3"]
+    assert rows[1]["title"] == "Tax rounding | off by 1 [cent] <b>"
+    assert rows[2]["status"] == "duplicate"
+    assert "contact" in rows[0]
+
+
+@pytest.fixture(scope="module")
+def servicenow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ServiceNow sample imported once for this module."""
+    folder = tmp_path_factory.mktemp("servicenow")
+    run(
+        "init", "--dir", str(folder), "--go-live", "2016-02-29T00:00:00Z", "--tz", "UTC"
+    )
+    run(
+        "--config",
+        str(folder / "hypercare.toml"),
+        "import",
+        "servicenow",
+        str(SERVICENOW_CSV),
+    )
+    return folder
+
+
+@pytest.mark.slow
+def test_servicenow_round_trip(servicenow_db: Path, project: Path) -> None:
+    shutil.copy(servicenow_db / "hypercare.db", project / "hypercare.db")
+    run("export", "--output", "all.jsonl")
+    copy = new_project(project / "copy")
+
+    run(*copy, "import", "jsonl", "all.jsonl")
+
+    assert dump(project / "copy" / "hypercare.db") == dump(project / "hypercare.db")
+    as_of = ("--as-of", "2016-03-13 23:59")
+    assert (
+        run(*copy, "kpi", "--format", "json", *as_of).stdout
+        == run("kpi", "--format", "json", *as_of).stdout
+    )
+    assert (
+        run(*copy, "list", "--format", "json").stdout
+        == run("list", "--format", "json").stdout
+    )
