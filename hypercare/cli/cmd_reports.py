@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
 from hypercare.cli.options import AsOf, Output, ReportFormat, Since, check_format
+from hypercare.errors import InputError
+
+if TYPE_CHECKING:
+    from hypercare.core.brief import Brief
+    from hypercare.core.report_render import Document
+    from hypercare.core.standup import Standup
+
+    Report = Standup | Brief
 
 REPORT_FORMATS = ("rich", "md", "html", "json")
 
@@ -34,9 +45,7 @@ def standup(
     moment = env.as_of(as_of)
     start = env.when(since, now=moment) if since else None
     report = build_standup(env.store(), env.settings(), moment, start)
-    _emit(
-        report.as_dict(), standup_document(report, env.settings().tz), fmt, output_file
-    )
+    _emit(report, standup_document, fmt, output_file)
 
 
 def brief(
@@ -60,27 +69,45 @@ def brief(
     moment = env.as_of(as_of)
     start = env.when(since, now=moment) if since else None
     report = build_brief(env.store(), env.settings(), moment, start)
-    _emit(report.as_dict(), brief_document(report, env.settings().tz), fmt, output_file)
+    _emit(report, brief_document, fmt, output_file)
 
 
-def _emit(data: object, document: object, fmt: str, output_file: str | None) -> None:
+def _emit(
+    report: Report,
+    layout: Callable[[Any, ZoneInfo], Document],
+    fmt: str,
+    output_file: str | None,
+) -> None:
     """Render one report in ``fmt``, to the terminal or to ``output_file``."""
     from hypercare.core import report_render as render
 
-    if fmt == "rich" and output_file is None:
-        for kind, text in render.to_rich_parts(document):  # type: ignore[arg-type]
-            output.print_rich_markdown(text) if kind == "md" else output.echo(text)
-        return
-    text = {
-        "json": lambda: render.to_json(data),
-        "md": lambda: render.to_markdown(document),  # type: ignore[arg-type]
-        "rich": lambda: render.to_plain(document),  # type: ignore[arg-type]
-        "html": lambda: render.to_html(document),  # type: ignore[arg-type]
-    }[fmt]()
+    if fmt == "json":
+        text = render.to_json(report.as_dict())
+    else:
+        document = layout(report, current().settings().tz)
+        if fmt == "rich" and output_file is None:
+            for kind, part in render.to_rich_parts(document):
+                if kind == "md":
+                    output.print_rich_markdown(part)
+                else:
+                    output.echo(part)
+            return
+        renderers = {
+            "md": render.to_markdown,
+            "html": render.to_html,
+            "rich": render.to_plain,
+        }
+        text = renderers[fmt](document)
     if output_file is None:
         output.echo(text)
         return
-    Path(output_file).write_text(text + "\n", encoding="utf-8")
+    try:
+        Path(output_file).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {output_file} ({exc.strerror}); give --output a path "
+            "in a folder that exists and is writable"
+        ) from None
     output.echo(f"Wrote {output_file}")
 
 
