@@ -120,6 +120,7 @@ def build_pack(
 ) -> Pack:
     """Gather the pack's content as of ``as_of``."""
     from hypercare.core import criteria, known, lessons, measures
+    from hypercare.core.standup import hypercare_day
 
     kpis = measures.compute_kpis(store, settings, as_of=as_of).as_dict()
     verdict = criteria.verdict(store, settings, as_of)
@@ -128,9 +129,7 @@ def build_pack(
         for row in rows.issues_as_of(store.conn, to_iso(as_of))
         if row["status_then"] in OPEN_STATUSES
     ]
-    day = None
-    if settings.go_live is not None and as_of >= settings.go_live:
-        day = (as_of - settings.go_live).days + 1
+    day = hypercare_day(settings, as_of)
     return Pack(
         project=settings.name,
         as_of=to_iso(as_of),
