@@ -758,3 +758,22 @@ def test_servicenow_fails_no_p1_for_72h_listing_the_p1_issues(project: Path) -> 
     assert len(literal) == 19
     assert literal <= refs
     assert refs - literal <= late
+
+
+# --- the CI examples ---------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "ci"
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
+def test_the_ci_examples_run_the_gate_on_a_schedule(project: Path, name: str) -> None:
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    gate = "hypercare exit-check --format junit --output exit-check.xml"
+
+    assert gate in text
+    assert "schedule" in text
+    assert "pip install ." in text
+    # The gate's command line works: it writes the report and fails on missing
+    # sign-offs.
+    run(*gate.split()[1:], expect=1)
+    assert ET.parse(project / "exit-check.xml").getroot().tag == "testsuites"
