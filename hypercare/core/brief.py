@@ -180,7 +180,7 @@ def _risks(standup: Standup) -> list[dict[str, Any]]:
     add("sla_missed", open_breaches, "past its SLA target")
     add("sla_at_risk", standup.at_risk, "close to its SLA target")
     add("stale", standup.stale, "no update for too long")
-    for criterion in standup.exit_criteria or []:
+    for criterion in standup.exit_criteria:
         if criterion["status"] == "fail":
             risks.append(
                 {

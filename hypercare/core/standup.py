@@ -31,6 +31,7 @@ from hypercare.models import PRIORITIES
 from hypercare.store import reports as sql
 from hypercare.store.db import Store
 
+_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
 # Clock states that need attention, as named by core.sla.
 MISSED = "missed"
 AT_RISK = "at_risk"
@@ -53,8 +54,8 @@ class Standup:
     at_risk: list[dict[str, Any]]
     stale: list[dict[str, Any]]
     awaiting_confirmation: list[dict[str, Any]]
-    kpis: dict[str, Any] | None
-    exit_criteria: list[dict[str, Any]] | None
+    kpis: dict[str, Any]
+    exit_criteria: list[dict[str, Any]]
     trends: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -427,9 +428,11 @@ def layout(report: Standup, tz: ZoneInfo) -> Document:
     def issues(
         title: str, lines: list[dict[str, Any]], columns: Any, empty: str
     ) -> Section:
+        # Most urgent first, so a cut-off table still shows what matters.
+        ranked = sorted(lines, key=lambda line: _RANK.get(line["priority"], 9))
         return Section(
             f"{title} ({len(lines)})",
-            table=render.table(lines, columns, tz),
+            table=render.table(ranked, columns, tz),
             empty=empty,
         )
 
