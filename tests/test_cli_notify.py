@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from hypercare.cli import cmd_loop
+from hypercare.cli import output
 from tests.conftest import run
 
 TITLE = "Invoice <b>totals</b> & VAT are wrong"
@@ -423,7 +423,7 @@ def test_notify_owed_walks_interactively(
     project: Path, smtp: tuple[Controller, Inbox], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, inbox = smtp
-    monkeypatch.setattr(cmd_loop, "is_terminal", lambda: True)
+    monkeypatch.setattr(output, "is_interactive", lambda: True)
     _log_p2()
     run(
         "log",

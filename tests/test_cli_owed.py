@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hypercare.cli import cmd_loop
+from hypercare.cli import output
 from tests.conftest import run
 
 
@@ -352,7 +352,7 @@ def test_close_unconfirmed_needs_yes_without_a_terminal(project: Path) -> None:
 def test_close_unconfirmed_asks_in_a_terminal(
     project: Path, monkeypatch: pytest.MonkeyPatch, answer: str, statuses: set[str]
 ) -> None:
-    monkeypatch.setattr(cmd_loop, "is_terminal", lambda: True)
+    monkeypatch.setattr(output, "is_interactive", lambda: True)
     _three_resolved()
 
     run(

@@ -7,7 +7,6 @@ Also the two helpers other commands call: ``suggest_similar`` (after
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -43,11 +42,6 @@ KB_COLUMNS = [
     ("workaround", "workaround"),
     ("resolved_at", "resolved"),
 ]
-
-
-def is_terminal() -> bool:
-    """Whether a person can answer prompts (tests replace this)."""
-    return sys.stdin.isatty()
 
 
 def notify(
@@ -253,7 +247,7 @@ def close_unconfirmed(
     )
 
     if not is_confirmed:
-        if not is_terminal():
+        if not output.is_interactive():
             raise InputError(
                 "closing needs a yes in a terminal; add --yes to close them"
             )
@@ -335,7 +329,7 @@ def _walk_owed(
 ) -> None:
     from hypercare.core.owed import owed as find_owed
 
-    if not is_all and not is_terminal():
+    if not is_all and not output.is_interactive():
         raise InputError(
             "walking what is owed needs a terminal; send everything with "
             "'hypercare notify --owed --all --send'"
