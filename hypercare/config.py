@@ -570,6 +570,13 @@ def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
             values[param] = reader.typed(spec[param], f"{label}.{param}", kind)
         if "priority" in values:
             _priority(reader, values["priority"], f"{label}.priority")
+        if values.get("clock", "resolve") not in ("acknowledge", "resolve"):
+            raise reader.fail(f"{label}.clock", "must be 'acknowledge' or 'resolve'")
+        for param in ("hours", "days", "target_hours", "window_days", "percent"):
+            if param in values and not 0 < values[param] <= (100 if param == "percent"
+                                                            else float("inf")):
+                raise reader.fail(f"{label}.{param}", "must be a number above 0"
+                                  + (" and at most 100" if param == "percent" else ""))
         criteria.append(
             Criterion(name=name, rule=rule, description=spec.get("description", ""), **values)
         )

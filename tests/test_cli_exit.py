@@ -777,3 +777,38 @@ def test_the_ci_examples_run_the_gate_on_a_schedule(project: Path, name: str) ->
     # sign-offs.
     run(*gate.split()[1:], expect=1)
     assert ET.parse(project / "exit-check.xml").getroot().tag == "testsuites"
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        (
+            {"clock": "respond"},
+            "exit criterion 'sla'.clock must be 'acknowledge' or 'resolve'",
+        ),
+        (
+            {"percent": 150},
+            "exit criterion 'sla'.percent must be a number above 0 and at most 100",
+        ),
+        (
+            {"window_days": 0},
+            "exit criterion 'sla'.window_days must be a number above 0",
+        ),
+    ],
+)
+def test_bad_criterion_parameters_are_config_errors(
+    project: Path, extra: dict[str, Any], error: str
+) -> None:
+    spec = {
+        "name": "sla",
+        "rule": "sla_compliance",
+        "priority": "P2",
+        "percent": 90,
+        "window_days": 14,
+        "clock": "resolve",
+    }
+    set_criteria(project, {**spec, **extra})
+
+    result = run("exit-check", expect=2)
+
+    assert result.stderr == f"Error: {project / 'hypercare.toml'}: {error}\n"

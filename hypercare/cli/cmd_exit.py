@@ -15,6 +15,7 @@ from hypercare.cli.exit_codes import ExitCode
 from hypercare.cli.options import AsOf, At, By, IssueNumber, Note, Output, check_format
 
 if TYPE_CHECKING:
+    from hypercare.config import Criterion
     from hypercare.core.criteria import Verdict
 
 EXIT_FORMATS = ("rich", "json", "junit", "md")
@@ -85,18 +86,18 @@ def exit_check(
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
-def _list_criteria(chosen: tuple[object, ...], fmt: str) -> None:
+def _list_criteria(chosen: tuple[Criterion, ...], fmt: str) -> None:
     from hypercare.core.criteria import describe
 
     lines = [
         {
             "name": c.name,
             "rule": c.rule,
-            "checks": describe(c),  # type: ignore[attr-defined]
+            "checks": describe(c),
             "description": c.description,
         }
         for c in chosen
-    ]  # type: ignore[attr-defined]
+    ]
     if fmt == "json":
         output.emit_json(lines)
         return

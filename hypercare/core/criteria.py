@@ -270,7 +270,7 @@ def _max_open_age(
         for row in rows.issues_ever_with_priority(store.conn, c.priority, to_iso(as_of))
     }
     open_now = [s for s in open_spans(store, c.priority, as_of) if s.end is None]
-    old = []
+    old: list[dict[str, Any]] = []
     for s in open_now:
         reported = from_iso(issues[s.issue_id]["reported_at"])
         age = as_of - reported
@@ -283,7 +283,7 @@ def _max_open_age(
                     "age_hours": round(age.total_seconds() / 3600, 1),
                 }
             )
-    oldest = max((o["age_hours"] for o in old), default=None)
+    oldest: float | None = max((float(o["age_hours"]) for o in old), default=None)
     if not old:
         return {
             **base,
@@ -294,6 +294,7 @@ def _max_open_age(
             f"{_num(c.hours)} hours.",
         }
     listed = ", ".join(str(o["issue"]) for o in old)
+    which = f"issues {listed} are" if len(old) > 1 else f"issue {listed} is"
     return {
         **base,
         "status": FAIL,
@@ -301,7 +302,7 @@ def _max_open_age(
         f"(oldest {_num(oldest)} h)",
         "value": oldest,
         "evidence": tuple(old),
-        "detail": f"Open {c.priority} issues {listed} are older than "
+        "detail": f"Open {c.priority} {which} older than "
         f"{_num(c.hours)} hours; resolve them to pass.",
     }
 
@@ -358,6 +359,7 @@ def _sla_compliance(
     from hypercare.core import measures
 
     assert c.priority is not None and c.percent is not None and c.window_days
+    assert c.clock is not None
     since = as_of - timedelta(days=c.window_days)
     ratio = measures.sla_compliance(
         store, settings, as_of=as_of, since=since, priority=c.priority, clock=c.clock
