@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 
 from hypercare.cli import output
 from tests.conftest import run
+from tests.test_store_fold import fold_mismatches
 
 TITLE = "Invoice <b>totals</b> & VAT are wrong"
 
@@ -161,6 +162,8 @@ def test_ack_with_the_server_stopped_fails_records_and_changes_nothing_else(
     events = run("show", "1", "--format", "json").json()["events"]
     assert events[-1]["kind"] == "message"
     assert events[-1]["changes"] == {}
+    assert events[-1]["note"].startswith("ack failed: cannot reach the SMTP server")
+    assert fold_mismatches(project / "hypercare.db") == []
 
 
 def test_a_master_with_two_duplicates_sends_three_resolution_messages(
@@ -208,6 +211,7 @@ def test_a_master_with_two_duplicates_sends_three_resolution_messages(
     assert sorted(by_issue) == [1, 2, 3]
     assert {m["kind"] for m in by_issue.values()} == {"resolution"}
     assert "which your report #2 joined" in by_issue[2]["body"]
+    assert fold_mismatches(project / "hypercare.db") == []
 
 
 def test_update_of_a_duplicate_without_contact_is_skipped_with_a_warning(
@@ -444,3 +448,21 @@ def test_notify_owed_walks_interactively(
 
     assert [e.rcpt_tos for e in inbox.envelopes] == [["bo@example.com"]]
     assert "ack for issue 1 to Ana Ruiz <ana@example.com> (#1)" in result.stdout
+
+
+def test_json_output_pins_its_keys(project: Path) -> None:
+    _log_p2()
+
+    [message] = run(
+        "notify", "1", "--kind", "ack", "--print", "--format", "json"
+    ).json()
+
+    assert message == {
+        "issue_id": 1,
+        "kind": "ack",
+        "recipient": "ana@example.com",
+        "subject": f"[Test] We have received your issue #1: {TITLE}",
+        "body": message["body"],
+        "delivery": "printed",
+        "error": None,
+    }

@@ -149,7 +149,18 @@ def test_resolution_confirm_and_duplicate_notices(project: Path) -> None:
         (2, "resolution", "2026-03-03T12:00:00Z"),
     ]
     rows = run("owed", "--as-of", "2026-03-03T12:00:00Z", "--format", "json").json()
-    assert rows[3]["via"] == 1 and rows[3]["contact"] == "bo@example.com"
+    assert rows[3] == {
+        "reporter": None,
+        "contact": "bo@example.com",
+        "issue": 2,
+        "title": "Export hangs",
+        "priority": None,
+        "message": "resolution",
+        "due_at": "2026-03-03T12:00:00Z",
+        "overdue": "0m",
+        "via": 1,
+        "reason": "issue 1 resolved 2026-03-03T12:00:00Z",
+    }
 
     run(
         "notify",
