@@ -222,6 +222,8 @@ class Rows:
                 f"{self.path} near line {reader.line_num} is not UTF-8 text; "
                 "export the file as UTF-8"
             ) from None
+        finally:
+            self.close()  # read once: the file is closed when the rows end
 
     @property
     def rows_read(self) -> int:
@@ -233,10 +235,10 @@ class Rows:
 
 
 def _open_text(path: Path) -> IO[str]:
-    raw = path.open("rb")
-    is_gzip = raw.read(2) == b"\x1f\x8b"
-    raw.seek(0)
-    binary: IO[bytes] = gzip.GzipFile(fileobj=raw) if is_gzip else raw  # type: ignore[assignment]
+    with path.open("rb") as probe:
+        is_gzip = probe.read(2) == b"\x1f\x8b"
+    # Closed by Rows.close(), once the rows have been read.
+    binary: IO[bytes] = gzip.open(path, "rb") if is_gzip else path.open("rb")  # noqa: SIM115
     return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
 
 
