@@ -88,7 +88,7 @@ def test_green_when_nothing_is_open_and_nothing_fails(project: Path) -> None:
     health = brief()["health"]
     assert health == {
         "status": "green",
-        "summary": "0 P1 and 0 P2 open, 0 open in total (±0 since 2026-03-02); "
+        "summary": "0 P1 and 0 P2 open, 0 open in total (±0 since 2026-03-02 09:00); "
         "0 of 0 exit criteria pass",
     }
 

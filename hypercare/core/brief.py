@@ -7,9 +7,9 @@ previous briefing) and adds a verdict:
 - health is ``red`` while a P1 is open or an open P1/P2 has missed its SLA,
   ``amber`` while a P2 is open, anything is past or near its SLA target, the
   backlog grew over the window or an exit criterion fails, else ``green``;
-- the top risks are, in this order, open P1/P2 issues past target, then at
-  risk, then without an update for longer than the config allows, then
-  failing exit criteria, at most ``MAX_RISKS``;
+- the top risks are, in this order, open P1/P2 issues past target (P1
+  first, oldest first), then at risk, then without an update for longer
+  than the config allows, then failing exit criteria, at most ``MAX_RISKS``;
 - hand-over readiness is the exit criteria: ready when every one passes.
 
 MTTR per week counts the issues resolved in each hypercare week (7 days from
@@ -34,6 +34,7 @@ from hypercare.core.standup import (
     kpi_section,
 )
 from hypercare.core.when import to_iso
+from hypercare.models import OPEN_STATUSES
 from hypercare.store.db import Store
 
 MAX_RISKS = 5
@@ -87,7 +88,7 @@ def build_brief(
     readiness = _readiness(standup.exit_criteria)
     return Brief(
         standup=standup,
-        health=_health(standup, readiness),
+        health=_health(standup, readiness, settings.tz),
         risks=_risks(standup)[:MAX_RISKS],
         readiness=readiness,
         trends={**standup.trends, "mttr_per_week": weeks},
@@ -134,12 +135,14 @@ def _readiness(criteria: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _health(standup: Standup, readiness: dict[str, Any]) -> dict[str, Any]:
+def _health(
+    standup: Standup, readiness: dict[str, Any], tz: ZoneInfo
+) -> dict[str, Any]:
     counts = standup.open_by_priority
     p1, p2 = counts["P1"]["open"], counts["P2"]["open"]
     total = counts["total"]
     urgent_missed = [line for line in standup.breaches if line["priority"] in _URGENT]
-    if p1 or any(line.get("status") != "resolved" for line in urgent_missed):
+    if p1 or any(line["status"] in OPEN_STATUSES for line in urgent_missed):
         status = "red"
     elif (
         p2
@@ -153,7 +156,7 @@ def _health(standup: Standup, readiness: dict[str, Any]) -> dict[str, Any]:
         status = "green"
     summary = (
         f"{p1} P1 and {p2} P2 open, {total['open']} open in total "
-        f"({render.signed(total['change'])} since {standup.since[:10]}); "
+        f"({render.signed(total['change'])} since {render.local(standup.since, tz)}); "
         f"{len(readiness['passing'])} of {readiness['total']} exit criteria pass"
     )
     return {"status": status, "summary": summary}
@@ -164,7 +167,10 @@ def _risks(standup: Standup) -> list[dict[str, Any]]:
     seen: set[int] = set()
 
     def add(kind: str, lines: list[dict[str, Any]], why: str) -> None:
-        for line in sorted(lines, key=lambda line: line["reported_at"]):
+        # P1 before P2, oldest first within each.
+        for line in sorted(
+            lines, key=lambda line: (line["priority"], line["reported_at"])
+        ):
             if line["priority"] in _URGENT and line["id"] not in seen:
                 seen.add(line["id"])
                 risks.append(
@@ -176,7 +182,9 @@ def _risks(standup: Standup) -> list[dict[str, Any]]:
                     }
                 )
 
-    open_breaches = [line for line in standup.breaches if line["status"] != "resolved"]
+    open_breaches = [
+        line for line in standup.breaches if line["status"] in OPEN_STATUSES
+    ]
     add("sla_missed", open_breaches, "past its SLA target")
     add("sla_at_risk", standup.at_risk, "close to its SLA target")
     add("stale", standup.stale, "no update for too long")
