@@ -466,3 +466,19 @@ def test_json_output_pins_its_keys(project: Path) -> None:
         "delivery": "printed",
         "error": None,
     }
+
+
+def test_notify_owed_walk_stops_at_q(
+    project: Path, smtp: tuple[Controller, Inbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, inbox = smtp
+    monkeypatch.setattr(output, "is_interactive", lambda: True)
+    _log_p2()
+
+    result = run(
+        "notify", "--owed", "--send", "--at", "2026-03-02T12:00:00Z", input="q\n"
+    )
+
+    assert inbox.envelopes == []
+    assert "send it? [y/n/q]" in result.stdout
+    assert _messages(project) == []

@@ -341,7 +341,7 @@ def _walk_owed(
         output.echo("No reporter is owed a message.")
         return
     for (issue_id, kind), ids in groups.items():
-        if not is_all and not _ask(issue_id, kind, ids, due):
+        if not is_all and not _ask(issue_id, kind, ids, due, mode):
             continue
         _show_outcome(
             _deliver(issue_id, kind, mode, outbox, note, at, by, ids), mode, "text"
@@ -364,7 +364,9 @@ def _groups(due: list[Owed], mode: str) -> dict[tuple[int, str], frozenset[int]]
     return {key: frozenset(ids) for key, ids in groups.items()}
 
 
-def _ask(issue_id: int, kind: str, ids: frozenset[int], due: list[Owed]) -> bool:
+def _ask(
+    issue_id: int, kind: str, ids: frozenset[int], due: list[Owed], mode: str
+) -> bool:
     """Show one owed message and ask; 'q' stops the walk."""
     whom = [
         f"{o.reporter or '?'} <{o.contact or '?'}> (#{o.issue_id})"
@@ -372,7 +374,9 @@ def _ask(issue_id: int, kind: str, ids: frozenset[int], due: list[Owed]) -> bool
         if o.issue_id in ids and o.kind == kind
     ]
     output.echo(f"\n{kind} for issue {issue_id} to {', '.join(whom)}")
-    answer = typer.prompt("  send? [y/n/q]", default="n", show_default=False).strip()
+    verb = {"send": "send it", "outbox": "write it", "print": "print it"}[mode]
+    answer = typer.prompt(f"  {verb}? [y/n/q]", default="n", show_default=False)
+    answer = answer.strip()
     if answer == "q":
         raise typer.Exit()
     return answer.lower() in ("y", "yes")
