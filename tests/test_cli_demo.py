@@ -1,0 +1,60 @@
+"""``hypercare demo``: built offline from the shipped data, with its reports."""
+
+from __future__ import annotations
+
+import gzip
+import sqlite3
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from hypercare.core.demo import DATA_NAME
+from tests.conftest import SERVICENOW_CSV, run
+
+SHIPPED = Path(__file__).resolve().parents[1] / "hypercare" / "data" / DATA_NAME
+
+
+def test_shipped_data_is_the_shared_servicenow_file() -> None:
+    assert gzip.decompress(SHIPPED.read_bytes()) == SERVICENOW_CSV.read_bytes()
+
+
+@pytest.mark.slow
+def test_demo_builds_and_shows_standup_and_exit_check(isolated: Path) -> None:
+    result = run("demo", "--dir", "demo-here")
+    folder = isolated / "demo-here"
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        f"Built a demo hypercare in {folder}: 3,931 issues, 32,003 events from "
+        "28,071 audit rows."
+    )
+    assert lines[1].startswith(
+        "Data: ServiceNow incident event log (UCI Machine "
+        "Learning Repository), CC BY 4.0: Claudio Amaral"
+    )
+    assert "== Stand-up as of 2016-03-08 09:00 ==" in lines
+    assert "== Exit check as of 2016-03-08 09:00 ==" in lines
+    # A week after go-live the exit check fails; the demo itself still succeeds.
+    assert any(
+        line.startswith("Exit check as of 2016-03-08T09:00:00Z: FAIL") for line in lines
+    )
+
+    config = tomllib.loads((folder / "hypercare.toml").read_text())["project"]
+    assert (config["timezone"], config["day_first"]) == ("UTC", True)
+    assert (config["go_live"], config["planned_end"]) == (
+        "2016-02-29T00:00:00Z",
+        "2016-03-28T00:00:00Z",
+    )
+    conn = sqlite3.connect(folder / "hypercare.db")
+    assert conn.execute("SELECT count(*) FROM issues").fetchone()[0] == 3931
+    conn.close()
+
+
+def test_demo_refuses_a_folder_with_a_hypercare(isolated: Path) -> None:
+    (isolated / "taken").mkdir()
+    (isolated / "taken" / "hypercare.toml").write_text("")
+    result = run("demo", "--dir", "taken", expect=2)
+    assert result.stderr.splitlines() == [
+        f"Error: {isolated / 'taken'} already holds a hypercare; pass --force to "
+        "rebuild the demo there, or --dir with a new folder"
+    ]
