@@ -52,20 +52,14 @@ def similar(store: Store, issue: Issue, limit: int = 3) -> list[Match]:
     candidates = rows.similarity_candidates(store.conn, exclude_id=issue.id)
     if not candidates:
         return []
-    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz import fuzz, utils
 
-    titles = [c["title"] for c in candidates]
-    shortlist = process.extract(
-        issue.title,
-        titles,
-        scorer=_title_score,
-        processor=utils.default_process,
-        limit=_SHORTLIST,
-        score_cutoff=SUGGEST_CUTOFF * _WEIGHTS["title"],
-    )
+    query = utils.default_process(issue.title)
+    titles = [utils.default_process(c["title"]) for c in candidates]
     matches = []
-    for _, title_score, index in shortlist:
+    for index in _shortlist(query, titles):
         candidate = candidates[index]
+        title_score = _title_score(query, titles[index])
         parts = [(title_score, _WEIGHTS["title"])]
         if issue.description and (other := _described(candidate)):
             text_score = fuzz.token_set_ratio(
@@ -111,7 +105,21 @@ def entries(store: Store, search: str | None = None) -> list[dict[str, Any]]:
     return scored
 
 
-def _title_score(query: str, choice: str, **kwargs: Any) -> float:
+def _shortlist(query: str, titles: list[str]) -> set[int]:
+    """The best titles by either measure, found in C over every issue."""
+    from rapidfuzz import fuzz, process
+
+    cutoff = SUGGEST_CUTOFF * _WEIGHTS["title"]
+    found: set[int] = set()
+    for scorer in (fuzz.token_set_ratio, fuzz.partial_ratio):
+        best = process.extract(
+            query, titles, scorer=scorer, limit=_SHORTLIST, score_cutoff=cutoff
+        )
+        found.update(index for _, _, index in best)
+    return found
+
+
+def _title_score(query: str, choice: str) -> float:
     """Words in common, and one title inside the other ("times out" ~ "timeout")."""
     from rapidfuzz import fuzz
 
