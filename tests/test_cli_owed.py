@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hypercare.cli import output
-from tests.conftest import run
+from tests.conftest import SERVICENOW_CSV, run
 
 
 def _owed(as_of: str) -> list[tuple[int, str, str]]:
@@ -412,3 +414,53 @@ def test_untriaged_issue_gets_the_p4_ack_target(project: Path) -> None:
 
     assert _owed("2026-03-03T09:59:00Z") == []
     assert _owed("2026-03-03T10:00:00Z") == [(1, "ack", "2026-03-03T10:00:00Z")]
+
+
+@pytest.fixture(scope="module")
+def servicenow(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real ServiceNow sample, imported once for this module."""
+    folder = tmp_path_factory.mktemp("servicenow")
+    run("init", "--dir", str(folder), "--go-live", "2016-02-29T00:00:00Z")
+    run(
+        "--config",
+        str(folder / "hypercare.toml"),
+        "import",
+        "servicenow",
+        str(SERVICENOW_CSV),
+    )
+    return folder / "hypercare.db"
+
+
+# The issues whose latest status event by a moment is `status`, worked out
+# in SQL from the events alone.
+_STATUS_AS_OF = """
+    SELECT issue_id FROM events AS e
+    WHERE to_status IS NOT NULL AND at <= :as_of AND id = (
+        SELECT max(id) FROM events
+        WHERE issue_id = e.issue_id AND to_status IS NOT NULL AND at <= :as_of)
+    AND to_status = :status
+"""
+
+
+@pytest.mark.slow
+def test_owed_on_the_servicenow_sample(servicenow: Path, project: Path) -> None:
+    shutil.copy(servicenow, project / "hypercare.db")
+    as_of = "2016-03-01T00:00:00Z"
+
+    rows = run("owed", "--as-of", as_of, "--format", "json").json()
+
+    conn = sqlite3.connect(project / "hypercare.db")
+
+    def status(name: str) -> set[int]:
+        query = conn.execute(_STATUS_AS_OF, {"as_of": as_of, "status": name})
+        return {row[0] for row in query}
+
+    resolved, new = status("resolved"), status("new")
+    conn.close()
+    by_kind: dict[str, set[int]] = {}
+    for row in rows:
+        by_kind.setdefault(row["message"], set()).add(row["issue"])
+    assert resolved and by_kind["resolution"] == resolved
+    assert by_kind["confirm"] == resolved
+    assert by_kind["ack"] and by_kind["ack"] <= new
+    assert set(by_kind) <= {"ack", "update", "resolution", "confirm"}
