@@ -482,3 +482,24 @@ def test_notify_owed_walk_stops_at_q(
     assert inbox.envelopes == []
     assert "send it? [y/n/q]" in result.stdout
     assert _messages(project) == []
+
+
+def test_notify_owed_update_reaches_the_duplicates_too(
+    project: Path, smtp: tuple[Controller, Inbox]
+) -> None:
+    _, inbox = smtp
+    # P2, acknowledged 10:10: an update is owed 8 hours later, at 18:10.
+    _log_p2()
+    run("ack", "1", "--at", "2026-03-02T10:10:00Z")
+    run("log", "Same", "--contact", "bo@example.com", "--at", "2026-03-02T10:05:00Z")
+    run("duplicate", "2", "--of", "1", "--at", "2026-03-02T10:20:00Z")
+    run("notify", "2", "--kind", "duplicate", "--send", "--at", "2026-03-02T10:30:00Z")
+
+    run("notify", "--owed", "--all", "--send", "--at", "2026-03-02T18:10:00Z")
+
+    assert [e.rcpt_tos[0] for e in inbox.envelopes] == [
+        "bo@example.com",
+        "ana@example.com",
+        "bo@example.com",
+    ]
+    assert "Update on issue #1" in inbox.messages()[2]["Subject"]

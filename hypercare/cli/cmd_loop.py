@@ -343,9 +343,11 @@ def _walk_owed(
     for (issue_id, kind), ids in groups.items():
         if not is_all and not _ask(issue_id, kind, ids, due, mode):
             continue
-        _show_outcome(
-            _deliver(issue_id, kind, mode, outbox, note, at, by, ids), mode, "text"
-        )
+        # An update goes to every duplicate's reporter too; a resolution only
+        # to those not yet told.
+        only = None if kind == "update" else ids
+        outcome = _deliver(issue_id, kind, mode, outbox, note, at, by, only)
+        _show_outcome(outcome, mode, "text")
 
 
 def _groups(due: list[Owed], mode: str) -> dict[tuple[int, str], frozenset[int]]:
