@@ -179,3 +179,36 @@ def test_unreachable_server_fails_every_message(settings: Settings) -> None:
 )
 def test_overdue_text(span: timedelta, text: str) -> None:
     assert overdue_text(span) == text
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "line"),
+    [
+        (
+            "update",
+            "[Payroll] Update on issue #3: Export slow",
+            'Here is news on issue #3 "Export slow", which your report #7 joined.',
+        ),
+        (
+            "resolution",
+            "[Payroll] Resolved: issue #3: Export slow",
+            'Issue #3 "Export slow", which your report #7 joined, is resolved.',
+        ),
+        (
+            "duplicate",
+            "[Payroll] Your issue #7 joins issue #3: Export slow",
+            'issue #3 "Export slow", so we follow it up there.',
+        ),
+    ],
+)
+def test_templates_for_a_duplicate_speak_of_the_master(
+    settings: Settings, kind: str, subject: str, line: str
+) -> None:
+    from dataclasses import replace
+
+    master = replace(ISSUE, id=3, title="Export slow", status="in_progress")
+
+    rendered = render(template_env(settings), settings, kind, ISSUE, master, None)
+
+    assert rendered[0] == subject
+    assert line in rendered[1]
