@@ -732,9 +732,9 @@ def evidence_lines(result: CriterionResult) -> list[str]:
     lines = []
     for item in result.evidence:
         if "issue" in item:
-            until = item.get("open_until", "")
+            until = item.get("open_until") or "the as-of moment (still open)"
             span = (
-                f"open {item['open_from']} until {until or 'now (still open)'}"
+                f"open {item['open_from']} until {until}"
                 if "open_from" in item
                 else f"reported {item['reported_at']}, {_num(item['age_hours'])} h old"
             )
