@@ -812,3 +812,35 @@ def test_bad_criterion_parameters_are_config_errors(
     result = run("exit-check", expect=2)
 
     assert result.stderr == f"Error: {project / 'hypercare.toml'}: {error}\n"
+
+
+def test_a_signoff_no_criterion_uses_is_recorded_with_a_warning(project: Path) -> None:
+    result = run(
+        "signoff", "suport-trained", "--by", "Dana", "--at", "2026-03-10 09:00"
+    )
+
+    assert result.stderr == (
+        "Warning: no exit criterion uses sign-off 'suport-trained'; "
+        "the criteria use: support-trained, handover-accepted\n"
+    )
+
+
+def test_json_keys_are_stable(project: Path) -> None:
+    report = check("--as-of", "2026-03-20 09:00", expect=1)
+
+    assert list(report) == ["as_of", "status", "allow_unknown", "counts", "criteria"]
+    assert list(report["criteria"][0]) == [
+        "name",
+        "rule",
+        "description",
+        "status",
+        "measured",
+        "threshold",
+        "value",
+        "limit",
+        "detail",
+        "evidence",
+        "passes_at",
+        "window",
+    ]
+    assert report["as_of"] == "2026-03-20T09:00:00Z"

@@ -188,6 +188,12 @@ def signoff(
     env = current()
     done = record(env.store(), name, env.stamp(at, by), note=note, revoke=revoke)
     output.echo(f"Sign-off '{done.name}' {done.action} by {done.actor} at {done.at}.")
+    used = [c.signoff for c in env.settings().criteria if c.rule == "signoff"]
+    if name not in used:
+        output.warn(
+            f"no exit criterion uses sign-off '{name}'; the criteria use: "
+            f"{', '.join(used) or 'none'}"
+        )
 
 
 def known(
