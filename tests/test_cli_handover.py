@@ -343,3 +343,9 @@ def test_the_pack_holds_the_lossless_export(site: Path, pack: Path) -> None:
     exported = run("--config", str(site / "hypercare.toml"), "export").stdout
 
     assert (pack / "hypercare.jsonl").read_text(encoding="utf-8") == exported
+
+
+def test_unmarking_an_issue_that_is_not_known_is_refused(built: Path) -> None:
+    result = run("known", "3", "--unmark", expect=2)
+
+    assert result.stderr == "Error: issue 3 is not a known issue; nothing to unmark\n"

@@ -58,6 +58,8 @@ def mark(
         raise InputError("the workaround is empty; say how users can get by")
     if unmark and workaround:
         raise InputError("--workaround goes with marking an issue known, not --unmark")
+    if unmark and not issue.is_known:
+        raise InputError(f"issue {issue_id} is not a known issue; nothing to unmark")
     if not unmark and not issue.is_open:
         raise InputError(
             f"issue {issue_id} is {issue.status}; only open issues are published "
