@@ -285,3 +285,42 @@ def test_an_empty_hypercare_has_empty_sections(project: Path) -> None:
     ):
         assert data[key] == [], key
     assert data["open_by_priority"]["total"] == {"open": 0, "previous": 0, "change": 0}
+
+
+def test_an_issue_logged_after_the_fact_counts_from_its_reported_time(
+    project: Path,
+) -> None:
+    # Reported Tuesday 10:00 but logged (triaged as P2) on Thursday: as of
+    # Wednesday 09:00 it is new, open, a P2, and idle since it was reported.
+    run(
+        "log",
+        "Late report",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--reported-at",
+        "2026-03-03 10:00",
+        "--at",
+        "2026-03-05 12:00",
+    )
+    data = standup_json()
+    assert ids(data["new"]) == [1]
+    assert data["new"][0]["status"] == "new"
+    assert data["open_by_priority"]["P2"]["open"] == 1
+    assert ids(data["open_p1_p2"]) == [1]
+    assert data["open_p1_p2"][0]["last_event_at"] == "2026-03-03T10:00:00Z"
+
+
+def test_untriaged_issues_have_their_own_headline_row(project: Path) -> None:
+    run(
+        "log",
+        "Not triaged yet",
+        "--reported-at",
+        "2026-03-03 10:00",
+        "--at",
+        "2026-03-03 10:00",
+    )
+    counts = standup_json()["open_by_priority"]
+    assert counts["untriaged"] == {"open": 1, "previous": 0, "change": 1}
+    assert counts["total"] == {"open": 1, "previous": 0, "change": 1}

@@ -2,9 +2,10 @@
 
 Reports are computed "as of" a moment T from the event history, never from
 the current row alone: an issue's state at T is its last status event at or
-before T (ordered by ``at``, then ``id``), and each column shown (title,
-priority, assignee, resolved_at) is the value set by its last event at or
-before T.
+before T (ordered by ``at``, then ``id``; ``new`` before the first one), and
+each column shown (title, priority, assignee, resolved_at) is the value set
+by its last event at or before T. An issue exists from its reported time,
+even when its first event was logged later.
 
 Speed (a stand-up over 100,000 issues and 1,000,000 events must take a
 fraction of a second): ``updated_at`` is the latest ``at`` of an issue's
@@ -46,21 +47,34 @@ _DONE_TO_OPEN = f"from_status IN ('resolved', 'closed') AND to_status IN ({_OPEN
 
 
 def _column_at(column: str) -> str:
-    """SQL for the value of ``column`` of issue ``i`` at ``:at`` from its events."""
-    return (
+    """SQL for the value of ``column`` of issue ``i`` at ``:at`` from its events.
+
+    An issue exists from its reported time, even when its first event was
+    logged later: until an event at or before ``:at`` sets the column, the
+    value is the one its first event set.
+    """
+    latest = (
         f"(SELECT json_extract(e.changes, '$.{column}') FROM events e "
         "WHERE e.issue_id = i.id AND e.at <= :at "
         f"AND json_type(e.changes, '$.{column}') IS NOT NULL "
         "ORDER BY e.at DESC, e.id DESC LIMIT 1)"
     )
+    first = (
+        f"(SELECT json_extract(e.changes, '$.{column}') FROM events e "
+        "WHERE e.issue_id = i.id ORDER BY e.id LIMIT 1)"
+    )
+    return f"coalesce({latest}, {first})"
 
 
+# The state before the first status event at or before :at is `new`.
 _STATUS_AT = (
-    "(SELECT e.to_status FROM events e WHERE e.issue_id = i.id AND e.at <= :at "
-    "AND e.to_status IS NOT NULL ORDER BY e.at DESC, e.id DESC LIMIT 1)"
+    "coalesce((SELECT e.to_status FROM events e WHERE e.issue_id = i.id "
+    "AND e.at <= :at AND e.to_status IS NOT NULL ORDER BY e.at DESC, e.id DESC "
+    "LIMIT 1), 'new')"
 )
 _LAST_EVENT_AT = (
-    "(SELECT max(e.at) FROM events e WHERE e.issue_id = i.id AND e.at <= :at)"
+    "coalesce((SELECT max(e.at) FROM events e WHERE e.issue_id = i.id "
+    "AND e.at <= :at), i.reported_at)"
 )
 
 # Issues whose row is their state at :at, and issues changed after :at.
