@@ -111,7 +111,8 @@ def png_data_uri(chart: Chart, *, width: float = 7.0, height: float = 2.6) -> st
     axes.tick_params(axis="y", labelsize=8)
     axes.set_title(_title(chart), fontsize=10, loc="left")
     axes.set_ylim(bottom=0)
-    if all(isinstance(v, int) for s in chart.series for v in s.values if v is not None):
+    values = [v for s in chart.series for v in s.values if v is not None]
+    if all(float(v).is_integer() for v in values):
         # Counts: no 2.5 issues on the axis.
         from matplotlib.ticker import MaxNLocator
 
