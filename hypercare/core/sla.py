@@ -27,11 +27,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypercare.config import Calendar, Settings
-from hypercare.core.calendar import add_working_time, working_time
+from hypercare.core.calendar import add_working_seconds, working_seconds
 from hypercare.core.when import from_iso, to_iso
 from hypercare.models import Event, Issue
 from hypercare.store.db import Store
@@ -51,6 +51,7 @@ TRACKED = (
 )
 
 Interval = tuple[datetime, datetime]
+_read_iso = datetime.fromisoformat
 
 
 @dataclass(frozen=True)
@@ -139,30 +140,43 @@ def timeline_from_steps(
     """
     line = Timeline(issue_id=issue_id, reported_at=from_iso(reported_at))
     for at_text, kind, from_status, to_status, raw in steps:
-        at = from_iso(at_text)
-        changes = json.loads(raw) if isinstance(raw, str) else (raw or {})
-        if to_status:
-            line.moves.append((at, from_status, to_status))
-            line.status = to_status
-            if from_status == "new" and to_status != "new":
-                line.acknowledged_at = _earliest(line.acknowledged_at, at)
-        if kind == "escalated":
-            line.is_escalated = True
-        if not changes:
-            continue
-        if "priority" in changes:
-            line.priority = changes["priority"]
-        if changes.get("acknowledged_at"):
-            line.acknowledged_at = _earliest(
-                line.acknowledged_at, from_iso(changes["acknowledged_at"])
-            )
-        if changes.get("reported_at"):
-            line.reported_at = from_iso(changes["reported_at"])
-        if "reassignment_count" in changes:
-            line.reassignment_count = int(changes["reassignment_count"] or 0)
-        if changes.get("escalation_level") in ("L2", "L3", "vendor"):
-            line.is_escalated = True
+        _fold(line, at_text, kind, from_status, to_status, raw)
     return line
+
+
+def _fold(
+    line: Timeline,
+    at_text: str,
+    kind: str,
+    from_status: str | None,
+    to_status: str | None,
+    raw: str | dict[str, Any] | None,
+) -> None:
+    """Apply one step to a timeline (the hot loop of every report)."""
+    if to_status:
+        # Stored times end in Z, so this is already an aware UTC datetime.
+        at = _read_iso(at_text)
+        line.moves.append((at, from_status, to_status))
+        line.status = to_status
+        if from_status == "new" and to_status != "new":
+            line.acknowledged_at = _earliest(line.acknowledged_at, at)
+    if kind == "escalated":
+        line.is_escalated = True
+    if not raw:
+        return
+    changes = json.loads(raw) if isinstance(raw, str) else raw
+    if "priority" in changes:
+        line.priority = changes["priority"]
+    if changes.get("acknowledged_at"):
+        line.acknowledged_at = _earliest(
+            line.acknowledged_at, from_iso(changes["acknowledged_at"])
+        )
+    if changes.get("reported_at"):
+        line.reported_at = from_iso(changes["reported_at"])
+    if "reassignment_count" in changes:
+        line.reassignment_count = int(changes["reassignment_count"] or 0)
+    if changes.get("escalation_level") in ("L2", "L3", "vendor"):
+        line.is_escalated = True
 
 
 def timeline_for(issue: Issue, events: Sequence[Event], as_of: datetime) -> Timeline:
@@ -203,13 +217,16 @@ def load_timelines(
     cutoff = to_iso(as_of)
     wanted = None if issue_ids is None else list(issue_ids)
     reported = {row[0]: row[1] for row in sql.issue_facts(store.conn, cutoff, wanted)}
-    lines: dict[int, Timeline] = {}
-    for issue_id, steps in sql.iter_steps(store.conn, cutoff, wanted):
-        if issue_id in reported:
-            lines[issue_id] = timeline_from_steps(issue_id, reported[issue_id], steps)
-    for issue_id, reported_at in reported.items():
-        if issue_id not in lines:
-            lines[issue_id] = timeline_from_steps(issue_id, reported_at, ())
+    lines = {
+        issue_id: Timeline(issue_id=issue_id, reported_at=_read_iso(reported_at))
+        for issue_id, reported_at in reported.items()
+    }
+    for issue_id, at_text, kind, from_status, to_status, raw in sql.step_rows(
+        store.conn, cutoff, wanted
+    ):
+        line = lines.get(issue_id)
+        if line is not None:
+            _fold(line, at_text, kind, from_status, to_status, raw)
     return lines
 
 
@@ -299,7 +316,10 @@ def _clock(
     is_paused: bool,
     as_of: datetime,
 ) -> Clock:
-    elapsed = sum((working_time(calendar, a, b) for a, b in intervals), _ZERO)
+    # Timestamps, not datetimes: this runs for every issue of a report.
+    stamps = [(a.timestamp(), b.timestamp()) for a, b in intervals]
+    spans = [working_seconds(calendar, a, b) for a, b in stamps]
+    elapsed = timedelta(seconds=sum(spans))
     if target is None:
         return Clock(name, None, None, elapsed, None, "none", stopped_at)
 
@@ -314,31 +334,38 @@ def _clock(
         state = "at_risk"
     else:
         state = "running"
-    due = _due_at(calendar, intervals, target, stopped_at, is_paused, as_of)
+    due = _due_at(
+        calendar, stamps, spans, target.total_seconds(), stopped_at, is_paused, as_of
+    )
     return Clock(name, target, due, elapsed, remaining, state, stopped_at)
 
 
 def _due_at(
     calendar: Calendar,
-    intervals: list[Interval],
-    target: timedelta,
+    stamps: list[tuple[float, float]],
+    spans: list[float],
+    target: float,
     stopped_at: datetime | None,
     is_paused: bool,
     as_of: datetime,
 ) -> datetime | None:
     """When counted time reaches the target, replaying the running intervals."""
-    counted = _ZERO
-    for start, end in intervals:
-        span = working_time(calendar, start, end)
+    counted = 0.0
+    due: float | None = None
+    for (start, _), span in zip(stamps, spans, strict=True):
         if counted + span >= target:
-            return add_working_time(calendar, start, target - counted)
+            due = add_working_seconds(calendar, start, target - counted)
+            break
         counted += span
-    if stopped_at is not None:
-        # Met: when it would have fallen due had it kept running.
-        return add_working_time(calendar, stopped_at, target - counted)
-    if is_paused:
-        return None
-    return add_working_time(calendar, as_of, target - counted)
+    else:
+        if stopped_at is not None:
+            # Met: when it would have fallen due had it kept running.
+            due = add_working_seconds(
+                calendar, stopped_at.timestamp(), target - counted
+            )
+        elif not is_paused:
+            due = add_working_seconds(calendar, as_of.timestamp(), target - counted)
+    return None if due is None else datetime.fromtimestamp(due, tz=UTC)
 
 
 def _calendar(settings: Settings, name: str | None) -> Calendar:

@@ -114,12 +114,14 @@ def add_answer(
         raise NotFoundError(
             f"there is no issue {issue_id}; 'hypercare list' shows the issues"
         )
-    row = {
+    text = comment.strip() if comment and comment.strip() else None
+    answered_at = to_iso(at)
+    row: dict[str, Any] = {
         "issue_id": issue_id,
         "scale": scale,
         "score": score,
-        "comment": comment.strip() if comment and comment.strip() else None,
-        "answered_at": to_iso(at),
+        "comment": text,
+        "answered_at": answered_at,
         "source": "manual",
         "recorded_at": to_iso(now),
         "actor": actor,
@@ -127,7 +129,7 @@ def add_answer(
     with store.write() as conn:
         sql.insert_answers(conn, [row])
         answer_id = sql.last_answer_id(conn)
-    return Answer(answer_id, scale, score, row["answered_at"], issue_id, row["comment"])
+    return Answer(answer_id, scale, score, answered_at, issue_id, text)
 
 
 # --- importing ----------------------------------------------------------------

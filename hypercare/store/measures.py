@@ -11,8 +11,7 @@ confirms the key, so a note that merely mentions "priority" changes nothing.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
-from itertools import groupby
+from collections.abc import Iterable
 from typing import Any
 
 _TRACKED_SQL = " OR ".join(
@@ -31,7 +30,8 @@ SELECT issue_id, at, kind, from_status, to_status,
        CASE WHEN {_TRACKED_SQL} THEN changes END AS changes
 FROM events
 WHERE at <= :as_of
-  AND (to_status IS NOT NULL OR kind = 'escalated' OR {_TRACKED_SQL})
+  AND (to_status IS NOT NULL OR kind = 'escalated'
+       OR (kind <> 'comment' AND ({_TRACKED_SQL})))
   {{only}}
 ORDER BY issue_id, at, id
 """
@@ -64,15 +64,16 @@ def issue_facts(
     ).fetchall()
 
 
-def iter_steps(
+def step_rows(
     conn: sqlite3.Connection, as_of: str, ids: Iterable[int] | None = None
-) -> Iterator[tuple[int, Iterator[tuple[Any, ...]]]]:
-    """Per issue, its relevant events up to ``as_of`` in time order."""
+) -> sqlite3.Cursor:
+    """(issue_id, at, kind, from_status, to_status, changes) of the relevant
+    events up to ``as_of``, per issue in time order; ``changes`` only when it
+    touches a tracked column."""
     where, params = _only(ids, "issue_id")
-    cursor = conn.execute(_STEPS.format(only=where), {"as_of": as_of, **params})
+    cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: faster, and rows are unpacked
-    for issue_id, rows in groupby(cursor, key=lambda row: row[0]):
-        yield issue_id, (row[1:] for row in rows)
+    return cursor.execute(_STEPS.format(only=where), {"as_of": as_of, **params})
 
 
 def survey_scores(
