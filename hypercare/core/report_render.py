@@ -204,63 +204,73 @@ def signed(number: int) -> str:
 
 def trend_section(trends: dict[str, list[dict[str, Any]]]) -> Section:
     """Charts of P1/P2 per day, open backlog per day and (if given) MTTR per week."""
-    p1p2, backlog = trends.get("p1p2_per_day", []), trends.get("backlog_per_day", [])
-    weeks = trends.get("mttr_per_week", [])
-    charts = []
-    lines: list[tuple[str, str]] = []
-    if p1p2:
-        days = tuple(row["date"][5:] for row in p1p2)
-        charts.append(
-            Chart(
-                "P1/P2 issues per day",
-                days,
-                (
-                    Series("opened", tuple(row["opened"] for row in p1p2)),
-                    Series("open at day end", tuple(row["open"] for row in p1p2)),
-                ),
-            )
+    parts = [
+        part
+        for part in (
+            _p1p2_trend(trends.get("p1p2_per_day", [])),
+            _backlog_trend(trends.get("backlog_per_day", [])),
+            _mttr_trend(trends.get("mttr_per_week", [])),
         )
-        week = p1p2[-7:]
-        lines.append(
-            (
-                "P1/P2",
-                f"{sum(r['opened'] for r in week)} opened in the last "
-                f"{len(week)} days; {p1p2[-1]['open']} open now",
-            )
-        )
-    if backlog:
-        days = tuple(row["date"][5:] for row in backlog)
-        charts.append(
-            Chart(
-                "Open issues at day end",
-                days,
-                (Series("open", tuple(row["open"] for row in backlog)),),
-            )
-        )
-        start = backlog[-8] if len(backlog) > 7 else backlog[0]
-        change = backlog[-1]["open"] - start["open"]
-        lines.append(
-            (
-                "Open backlog",
-                f"{backlog[-1]['open']} now, {signed(change)} since {start['date']}",
-            )
-        )
-    if weeks:
-        charts.append(
-            Chart(
-                "MTTR per week",
-                tuple(row["week"] for row in weeks),
-                (Series("mean", tuple(row["mean_hours"] for row in weeks)),),
-                unit="hours",
-                kind="bar",
-            )
-        )
+        if part is not None
+    ]
     return Section(
         "Trends",
-        lines=tuple(lines),
-        charts=tuple(charts),
+        lines=tuple(line for line, _ in parts),
+        charts=tuple(chart for _, chart in parts),
         empty="No trend yet: nothing reported since go-live.",
     )
+
+
+Trend = tuple[tuple[str, str], Chart]
+
+
+def _p1p2_trend(days: list[dict[str, Any]]) -> Trend | None:
+    if not days:
+        return None
+    chart = Chart(
+        "P1/P2 issues per day",
+        tuple(row["date"][5:] for row in days),
+        (
+            Series("opened", tuple(row["opened"] for row in days)),
+            Series("open at day end", tuple(row["open"] for row in days)),
+        ),
+    )
+    week = days[-7:]
+    opened = sum(row["opened"] for row in week)
+    line = f"{opened} opened in the last {len(week)} days; {days[-1]['open']} open now"
+    return ("P1/P2", line), chart
+
+
+def _backlog_trend(days: list[dict[str, Any]]) -> Trend | None:
+    if not days:
+        return None
+    chart = Chart(
+        "Open issues at day end",
+        tuple(row["date"][5:] for row in days),
+        (Series("open", tuple(row["open"] for row in days)),),
+    )
+    start = days[-8] if len(days) > 7 else days[0]
+    change = signed(days[-1]["open"] - start["open"])
+    line = f"{days[-1]['open']} now, {change} since {start['date']}"
+    return ("Open backlog", line), chart
+
+
+def _mttr_trend(weeks: list[dict[str, Any]]) -> Trend | None:
+    if not weeks:
+        return None
+    chart = Chart(
+        "MTTR per week",
+        tuple(row["week"] for row in weeks),
+        (Series("mean", tuple(row["mean_hours"] for row in weeks)),),
+        unit="hours",
+        kind="bar",
+    )
+    line = " · ".join(
+        f"{row['week']} "
+        + ("no data" if row["mean_hours"] is None else f"{row['mean_hours']:g} h")
+        for row in weeks
+    )
+    return ("MTTR per week", line), chart
 
 
 def standup_document(report: Standup, tz: ZoneInfo) -> Document:
