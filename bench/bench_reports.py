@@ -187,6 +187,10 @@ SELECT id FROM f WHERE status = 'resolved';
 )
 
 
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
 def _hypercare() -> str:
     found = shutil.which("hypercare", path=str(Path(sys.executable).parent))
     return found or "hypercare"
@@ -240,8 +244,9 @@ def _load(work: Path, db: Path) -> str:
         )
     with conn:
         conn.executemany(
-            "INSERT INTO issues (id, title, status, reported_at, logged_at, updated_at, "
-            "type, area, channel, reporter, priority, source, external_ref) "
+            "INSERT INTO issues (id, title, status, reported_at, logged_at, "
+            "updated_at, type, area, channel, reporter, priority, source, "
+            "external_ref) "
             "VALUES (?1, ?2, 'new', ?3, ?3, ?3, ?4, ?5, ?6, ?7, ?8, 'bench', ?9)",
             issues,
         )
@@ -256,9 +261,10 @@ def _load(work: Path, db: Path) -> str:
               status = coalesce((SELECT to_status FROM events e WHERE e.issue_id =
                 issues.id AND to_status IS NOT NULL ORDER BY at DESC, id DESC LIMIT 1),
                 'new'),
-              updated_at = (SELECT max(at) FROM events e WHERE e.issue_id = issues.id),
-              acknowledged_at = (SELECT min(at) FROM events e WHERE e.issue_id = issues.id
-                AND from_status = 'new'),
+              updated_at = (SELECT max(at) FROM events e
+                WHERE e.issue_id = issues.id),
+              acknowledged_at = (SELECT min(at) FROM events e
+                WHERE e.issue_id = issues.id AND from_status = 'new'),
               resolved_at = (SELECT max(at) FROM events e WHERE e.issue_id = issues.id
                 AND to_status = 'resolved'),
               closed_at = (SELECT max(at) FROM events e WHERE e.issue_id = issues.id
@@ -365,7 +371,7 @@ def _peak_mb(command: list[str], cwd: Path) -> float:
     probe = (
         "import resource, subprocess, sys; "
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        "_say(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe, *command],
@@ -438,7 +444,7 @@ def main() -> int:
         }
         (work / "exit.sql").write_text(KPI_SQL.format(**window))
 
-        print(f"{counts[0]:,} issues, {counts[1]:,} events; as of {stamp}")
+        _say(f"{counts[0]:,} issues, {counts[1]:,} events; as of {stamp}")
         commands = {
             "kpi": (f"{hypercare} kpi --as-of {stamp} --format json", "kpi.sql"),
             "standup": (
@@ -450,7 +456,7 @@ def main() -> int:
                 "exit.sql",
             ),
         }
-        print(
+        _say(
             f"{'command':11} {'hypercare s':>11} {'sqlite3 s':>10} {'ratio':>6} "
             f"{'goal':>5} {'peak MB':>8}"
         )
@@ -460,7 +466,7 @@ def main() -> int:
             )
             peak = _peak_mb(command.split(), work)
             verdict = "ok" if ratio <= GOAL and peak < PEAK_MB else "over"
-            print(
+            _say(
                 f"{name:11} {ours:11.2f} {theirs:10.2f} {ratio:6.2f} {GOAL:5.1f} "
                 f"{peak:8.1f}  {verdict}"
             )
