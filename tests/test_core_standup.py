@@ -324,3 +324,27 @@ def test_untriaged_issues_have_their_own_headline_row(project: Path) -> None:
     counts = standup_json()["open_by_priority"]
     assert counts["untriaged"] == {"open": 1, "previous": 0, "change": 1}
     assert counts["total"] == {"open": 1, "previous": 0, "change": 1}
+
+
+def test_window_in_the_configured_zone(isolated: Path) -> None:
+    # Amsterdam, Monday after the spring clock change: 09:00 local is 07:00Z;
+    # the window starts at Friday 09:00 local, 08:00Z. Times shown are local.
+    run(
+        "init",
+        "--name",
+        "Ams",
+        "--go-live",
+        "2026-03-02 09:00",
+        "--tz",
+        "Europe/Amsterdam",
+    )
+    data = run("standup", "--as-of", "2026-03-30 09:00", "--format", "json").json()
+    assert data["window"] == {
+        "since": "2026-03-27T08:00:00Z",
+        "until": "2026-03-30T07:00:00Z",
+    }
+    assert data["day"] == 29
+    text = run("standup", "--as-of", "2026-03-30 09:00", "--format", "md").stdout
+    assert "day 29 of hypercare · as of 2026-03-30 09:00 (Europe/Amsterdam)" in text
+    assert "since the last stand-up: 2026-03-27 09:00" in text
+    assert "## Key KPIs since 2026-03-02 09:00" in text

@@ -460,7 +460,7 @@ def layout(report: Standup, tz: ZoneInfo) -> Document:
                 _AWAITING,
                 "No resolved issue awaits confirmation.",
             ),
-            kpi_section(report.kpis),
+            kpi_section(report.kpis, tz),
             criteria_section(report.exit_criteria),
             render.trend_section(report.trends),
         ),
@@ -486,7 +486,7 @@ def _headline_section(report: Standup) -> Section:
     return Section("Open issues by priority", table=render.Table(columns, rows))
 
 
-def kpi_section(kpis: dict[str, Any]) -> Section:
+def kpi_section(kpis: dict[str, Any], tz: ZoneInfo) -> Section:
     """Key KPIs as labelled lines; a figure without data says so."""
     mttr = " · ".join(
         f"{key} {_num(stats['mean'], ' h')} (n={stats['count']})"
@@ -510,7 +510,7 @@ def kpi_section(kpis: dict[str, Any]) -> Section:
         ),
     )
     since = kpis["since"]
-    title = "Key KPIs" + (f" since {since[:10]}" if since else "")
+    title = "Key KPIs" + (f" since {render.local(since, tz)}" if since else "")
     return Section(title, lines=lines)
 
 
