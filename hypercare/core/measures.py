@@ -607,6 +607,13 @@ def _scores(
 # --- the public API -----------------------------------------------------------
 
 
+def clocks_as_of(
+    store: Store, settings: Settings, as_of: datetime
+) -> dict[int, IssueClocks]:
+    """Clocks of every issue reported by ``as_of``, shared with the KPIs of a run."""
+    return _snapshot(store, as_of).clocks(settings)
+
+
 def mttr(
     store: Store,
     settings: Settings,

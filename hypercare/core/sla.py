@@ -316,28 +316,37 @@ def _clock(
     is_paused: bool,
     as_of: datetime,
 ) -> Clock:
-    # Timestamps, not datetimes: this runs for every issue of a report.
+    # Timestamps and seconds, not datetimes: this runs for every issue of a report.
     stamps = [(a.timestamp(), b.timestamp()) for a, b in intervals]
     spans = [working_seconds(calendar, a, b) for a, b in stamps]
-    elapsed = timedelta(seconds=sum(spans))
+    elapsed = sum(spans)
     if target is None:
-        return Clock(name, None, None, elapsed, None, "none", stopped_at)
+        return Clock(
+            name, None, None, timedelta(seconds=elapsed), None, "none", stopped_at
+        )
 
-    remaining = target - elapsed
+    goal = target.total_seconds()
+    remaining = goal - elapsed
     if stopped_at is not None:
-        state = "met" if elapsed <= target else "missed"
-    elif elapsed > target:
+        state = "met" if elapsed <= goal else "missed"
+    elif elapsed > goal:
         state = "missed"
     elif is_paused:
         state = "paused"
-    elif remaining < target * AT_RISK_SHARE:
+    elif remaining < goal * AT_RISK_SHARE:
         state = "at_risk"
     else:
         state = "running"
-    due = _due_at(
-        calendar, stamps, spans, target.total_seconds(), stopped_at, is_paused, as_of
+    due = _due_at(calendar, stamps, spans, goal, stopped_at, is_paused, as_of)
+    return Clock(
+        name,
+        target,
+        due,
+        timedelta(seconds=elapsed),
+        timedelta(seconds=remaining),
+        state,
+        stopped_at,
     )
-    return Clock(name, target, due, elapsed, remaining, state, stopped_at)
 
 
 def _due_at(
