@@ -80,6 +80,7 @@ class OpenSpan:
 
     issue_id: int
     title: str
+    reported_at: datetime
     start: datetime
     end: datetime | None  # None: still open at the moment of evaluation
 
@@ -265,14 +266,10 @@ def _max_open_age(
             "detail": f"No issues were recorded by {to_iso(as_of)}.",
         }
 
-    issues = {
-        row["id"]: row
-        for row in rows.issues_ever_with_priority(store.conn, c.priority, to_iso(as_of))
-    }
     open_now = [s for s in open_spans(store, c.priority, as_of) if s.end is None]
     old: list[dict[str, Any]] = []
     for s in open_now:
-        reported = from_iso(issues[s.issue_id]["reported_at"])
+        reported = s.reported_at
         age = as_of - reported
         if age > limit:
             old.append(
@@ -675,10 +672,12 @@ def _spans_of(
         if is_open and opened is None:
             opened = moment
         elif not is_open and opened is not None:
-            spans.append(OpenSpan(issue["id"], issue["title"], opened, moment))
+            spans.append(
+                OpenSpan(issue["id"], issue["title"], reported, opened, moment)
+            )
             opened = None
     if opened is not None:
-        spans.append(OpenSpan(issue["id"], issue["title"], opened, None))
+        spans.append(OpenSpan(issue["id"], issue["title"], reported, opened, None))
     return [s for s in spans if s.end is None or s.end > s.start]
 
 
