@@ -844,3 +844,15 @@ def test_json_keys_are_stable(project: Path) -> None:
         "window",
     ]
     assert report["as_of"] == "2026-03-20T09:00:00Z"
+
+
+def test_a_gate_without_criteria_does_not_pass(project: Path) -> None:
+    set_criteria(project)
+
+    out = run("exit-check", "--as-of", "2026-03-20 09:00", expect=1).stdout
+
+    assert out == (
+        "No exit criteria are configured.\n\nExit check as of "
+        "2026-03-20T09:00:00Z: FAIL: no exit criteria are configured (add "
+        "[[exit_criteria]] to hypercare.toml).\n"
+    )

@@ -96,6 +96,9 @@ class Verdict:
 
     @property
     def passed(self) -> bool:
+        """True when every criterion passes; a gate with no criteria never passes."""
+        if not self.results:
+            return False
         bad = {FAIL} if self.allow_unknown else {FAIL, UNKNOWN}
         return not any(result.status in bad for result in self.results)
 
@@ -717,6 +720,11 @@ _MARK = {PASS: "PASS", FAIL: "FAIL", UNKNOWN: "UNKNOWN"}
 def summary_line(result: Verdict) -> str:
     counts = result.as_dict()["counts"]
     verdict_word = "PASS" if result.passed else "FAIL"
+    if not result.results:
+        return (
+            f"Exit check as of {result.as_of}: FAIL: no exit criteria are "
+            "configured (add [[exit_criteria]] to hypercare.toml)."
+        )
     tolerated = (
         " (unknown tolerated)" if result.allow_unknown and counts[UNKNOWN] else ""
     )
