@@ -38,6 +38,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -58,12 +59,26 @@ _DELIMITERS = ",;\t|"
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=True).encode
 
 
+def _changes_json(changes: dict[str, Any]) -> str:
+    """``changes`` as stored JSON; the most common shapes are written directly."""
+    if not changes:
+        return "{}"
+    if len(changes) == 1 and "updated_at" in changes:
+        # A stored time is plain ISO text: nothing in it needs escaping.
+        return '{"updated_at": "' + str(changes["updated_at"]) + '"}'
+    return _encode(changes)
+
+
 # --- what importers produce ----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Draft:
-    """One event to write: ``changes`` maps issue columns to their new values."""
+    """One event to write: ``changes`` maps issue columns to their new values.
+
+    Not frozen: tens of thousands are made per import, and a frozen
+    dataclass pays for every field it sets. Nothing changes one once made.
+    """
 
     kind: str
     at: str
@@ -81,7 +96,7 @@ class Draft:
             self.from_status,
             self.to_status,
             self.note,
-            _encode(self.changes),
+            _changes_json(self.changes),
         )
 
 
@@ -154,26 +169,23 @@ class Rows:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.size = path.stat().st_size
-        self.chars_read = 0
-        self._handle = _open_text(path)
+        self._handle, self._progress = _open_text(path)
         first = self._handle.readline()
         if not first.strip():
             self._handle.close()
             raise InputError(f"{path} is empty; give a CSV file with a header row")
         delimiter = max(_DELIMITERS, key=first.count)
-        self._lines = self._count(first)
-        self._reader = csv.reader(self._lines, delimiter=delimiter)
+        lines = itertools.chain([first], self._handle)
+        self._reader = csv.reader(lines, delimiter=delimiter)
         self.header = [name.strip() for name in next(self._reader)]
         self._index: dict[str, list[int]] = {}
         for position, name in enumerate(self.header):
             self._index.setdefault(name.casefold(), []).append(position)
 
-    def _count(self, first: str) -> Iterator[str]:
-        self.chars_read += len(first)
-        yield first
-        for line in self._handle:
-            self.chars_read += len(line)
-            yield line
+    @property
+    def bytes_read(self) -> int:
+        """How far into the file (as stored, compressed or not) reading has got."""
+        return 0 if self._progress.closed else self._progress.tell()
 
     def find(self, *names: str) -> int | None:
         """The position of the first column called any of ``names`` (any case)."""
@@ -232,14 +244,20 @@ class Rows:
 
     def close(self) -> None:
         self._handle.close()
+        self._progress.close()  # a GzipFile leaves the file it reads open
 
 
-def _open_text(path: Path) -> IO[str]:
-    with path.open("rb") as probe:
-        is_gzip = probe.read(2) == b"\x1f\x8b"
-    # Closed by Rows.close(), once the rows have been read.
-    binary: IO[bytes] = gzip.open(path, "rb") if is_gzip else path.open("rb")  # noqa: SIM115
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+def _open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
+    """The file as text, and the raw file whose position tells the progress."""
+    # Both are closed by Rows.close(), once the rows have been read.
+    raw = path.open("rb")  # noqa: SIM115
+    if raw.read(2) == b"\x1f\x8b":
+        raw.seek(0)
+        binary: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+    else:
+        raw.seek(0)
+        binary = raw
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), raw
 
 
 def value(cells: list[str], position: int | None) -> str | None:
@@ -400,7 +418,7 @@ def run_import(
                     writer.write(pending)
                     pending = []
                     if on_progress is not None:
-                        on_progress(rows.chars_read)
+                        on_progress(rows.bytes_read)
             writer.write(pending)
             summary.rows_read = rows.rows_read
             summary.notes.update(importer.notes())
@@ -542,7 +560,7 @@ class _Writer:
                 d.from_status,
                 d.to_status,
                 d.note,
-                _encode(d.changes),
+                _changes_json(d.changes),
             )
             for d in drafts
         )

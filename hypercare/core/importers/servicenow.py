@@ -39,6 +39,7 @@ moments, and ``acknowledged_at`` is the first move out of ``new``.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +51,6 @@ from hypercare.core.importing import (
     History,
     Rows,
     TimeReader,
-    value,
 )
 
 SOURCE = "servicenow"
@@ -91,7 +91,6 @@ _TRACKED = (
     "assignee",
     "reassignment_count",
 )
-_TRIAGE = ("impact", "urgency", "priority")
 
 
 @dataclass(slots=True)
@@ -104,6 +103,13 @@ class _Row:
     at: str
     actor: str | None
     fields: dict[str, Any]
+    stamp: _Stamp
+
+
+@dataclass(slots=True)
+class _Stamp:
+    """The cells that repeat on every row of an incident, read once."""
+
     opened_at: str
     opened_by: str | None
     resolved_at: str | None
@@ -130,8 +136,8 @@ class ServiceNowImporter:
         number: str | None = None
         group: list[_Row] = []
         for line, cells in rows:
-            current = value(cells, reader.number)
-            if current is None:
+            current = cells[reader.number].strip()
+            if current in MISSING:
                 yield BadRow(line, "the number is missing")
                 continue
             if current != number:
@@ -179,28 +185,42 @@ class _RowReader:
         self.times = times
         self.matrix = matrix
         self.number = rows.need("number")
-        required: list[int | None] = [rows.need(name) for name in _REQUIRED]
-        optional = [rows.find(name) for name in _OPTIONAL]
-        self.positions = required + optional
-        self._last_key: tuple[str, ...] = ()
-        self._last: tuple[dict[str, Any], ...] | BadRow = BadRow(0, "")
+        self._row_part = operator.itemgetter(*(rows.need(name) for name in _REQUIRED))
+        stamp = [rows.need("opened_at"), *(rows.find(name) for name in _STAMP[1:])]
+        fields = [rows.find(name) for name in _FIELDS]
+        # A column the file lacks reads as "?" from one cell added to each row.
+        pad = len(rows.header)
+        self._is_padded = None in stamp or None in fields
+        self._stamp_part = operator.itemgetter(
+            *(pad if p is None else p for p in stamp)
+        )
+        self._fields_part = operator.itemgetter(
+            *(pad if p is None else p for p in fields)
+        )
+        self._stamp_key: tuple[str, ...] = ()
+        self._stamp: _Stamp | BadRow = BadRow(0, "")
+        self._fields_key: tuple[str, ...] = ()
+        self._fields: dict[str, Any] | BadRow = BadRow(0, "")
 
     def read(self, line: int, cells: list[str]) -> _Row | BadRow:
-        raw = [
-            "?" if position is None else cells[position].strip()
-            for position in self.positions
-        ]
-        state_text, updated_text, updated_by = raw[0], raw[1], raw[2]
-        key = tuple(raw[3:])
-        if key != self._last_key:
-            self._last_key = key
-            self._last = self._read_static(dict(zip(_STATIC, key, strict=True)))
-        static = self._last
-        if isinstance(static, BadRow):
-            return BadRow(line, static.reason)
-        stamp, fields = static
+        if self._is_padded:
+            cells = [*cells, "?"]
+        state_text, updated_text, updated_by = self._row_part(cells)
+        key = self._stamp_part(cells)
+        if key != self._stamp_key:
+            self._stamp_key = key
+            self._stamp = self._read_stamp(_texts(_STAMP, key))
+        key = self._fields_part(cells)
+        if key != self._fields_key:
+            self._fields_key = key
+            self._fields = self._read_fields(_texts(_FIELDS, key))
+        stamp, fields = self._stamp, self._fields
+        if isinstance(stamp, BadRow) or isinstance(fields, BadRow):
+            bad = stamp if isinstance(stamp, BadRow) else fields
+            assert isinstance(bad, BadRow)
+            return BadRow(line, bad.reason)
 
-        state_key = state_text.lower()
+        state_key = state_text.strip().lower()
         if state_key == _KEEP_STATE:
             state, reason = "", None
         elif state_key in _STATES:
@@ -213,48 +233,47 @@ class _RowReader:
                 "Resolved, Closed",
             )
         try:
-            updated = self._time("sys_updated_at", updated_text)
+            updated = self._time("sys_updated_at", updated_text.strip())
         except ValueError as exc:
             return BadRow(line, str(exc))
         if updated is None:
             return BadRow(line, "sys_updated_at is missing")
+        actor = updated_by.strip()
         return _Row(
             line=line,
             state=state,
             hold_reason=reason,
-            at=max(updated, stamp["opened_at"]),
-            actor=None if updated_by in MISSING else updated_by,
+            at=max(updated, stamp.opened_at),
+            actor=None if actor in MISSING else actor,
             fields=fields,
-            **stamp,
+            stamp=stamp,
         )
 
-    def _read_static(self, raw: dict[str, str]) -> tuple[dict[str, Any], ...] | BadRow:
-        text = {name: (None if val in MISSING else val) for name, val in raw.items()}
+    def _read_stamp(self, text: dict[str, str | None]) -> _Stamp | BadRow:
+        """The cells that are the same on every row of an incident."""
         try:
             opened = self._time("opened_at", text["opened_at"])
-            stamp = {
-                "opened_at": opened,
-                "resolved_at": self._time("resolved_at", text["resolved_at"]),
-                "closed_at": self._time("closed_at", text["closed_at"]),
-                "opened_by": text["opened_by"],
-                "closed_code": text["closed_code"],
-                "title": " / ".join(
-                    part
-                    for part in (
-                        text["category"],
-                        text["subcategory"],
-                        text["u_symptom"],
-                    )
-                    if part
-                )
-                or "ServiceNow incident",
-            }
-            fields = self._fields(text)
+            resolved = self._time("resolved_at", text["resolved_at"])
+            closed = self._time("closed_at", text["closed_at"])
         except ValueError as exc:
             return BadRow(0, str(exc))
         if opened is None:
             return BadRow(0, "opened_at is missing")
-        return stamp, fields
+        parts = (text["category"], text["subcategory"], text["u_symptom"])
+        return _Stamp(
+            opened_at=opened,
+            resolved_at=resolved,
+            closed_at=closed,
+            opened_by=text["opened_by"],
+            closed_code=text["closed_code"],
+            title=" / ".join(part for part in parts if part) or "ServiceNow incident",
+        )
+
+    def _read_fields(self, text: dict[str, str | None]) -> dict[str, Any] | BadRow:
+        try:
+            return self._field_values(text)
+        except ValueError as exc:
+            return BadRow(0, str(exc))
 
     def _time(self, name: str, text: str | None) -> str | None:
         if text is None or text in MISSING:
@@ -267,7 +286,7 @@ class _RowReader:
                 "29/2/2016 01:16"
             ) from None
 
-    def _fields(self, text: dict[str, str | None]) -> dict[str, Any]:
+    def _field_values(self, text: dict[str, str | None]) -> dict[str, Any]:
         impact = _coded(text["impact"], _LEVELS, "impact", _LEVEL_FORMS)
         urgency = _coded(text["urgency"], _LEVELS, "urgency", _LEVEL_FORMS)
         priority = _coded(
@@ -298,25 +317,40 @@ class _RowReader:
         }
 
 
-_REQUIRED = ("incident_state", "sys_updated_at", "sys_updated_by", "opened_at")
-# Columns that a file may lack; a missing one reads as "?".
-_OPTIONAL = (
+_REQUIRED = ("incident_state", "sys_updated_at", "sys_updated_by")
+# Cells that repeat on every row of an incident, and cells an update may change.
+# Columns other than opened_at may be missing from a file; they read as "?".
+_STAMP = (
+    "opened_at",
     "opened_by",
     "resolved_at",
     "closed_at",
+    "closed_code",
+    "category",
+    "subcategory",
+    "u_symptom",
+)
+_FIELDS = (
     "impact",
     "urgency",
     "priority",
     "category",
-    "subcategory",
-    "u_symptom",
     "caller_id",
     "contact_type",
     "assigned_to",
-    "closed_code",
     "reassignment_count",
 )
-_STATIC = ("opened_at", *_OPTIONAL)
+
+
+def _texts(names: tuple[str, ...], cells: tuple[str, ...]) -> dict[str, str | None]:
+    """Cells by column name, stripped, with missing values as None."""
+    found: dict[str, str | None] = {}
+    for name, cell in zip(names, cells, strict=True):
+        text = cell.strip()
+        found[name] = None if text in MISSING else text
+    return found
+
+
 _LEVEL_FORMS = "1 - High, 2 - Medium or 3 - Low"
 
 
@@ -337,9 +371,9 @@ def _coded(
 def _replay(number: str, group: list[_Row]) -> History:
     """The events of one incident, from its rows in file order."""
     first, last = group[0], group[-1]
-    reported = first.opened_at
+    reported = first.stamp.opened_at
     changes: dict[str, Any] = {
-        "title": first.title,
+        "title": first.stamp.title,
         "status": "new",
         "reported_at": reported,
         "logged_at": reported,
@@ -354,11 +388,13 @@ def _replay(number: str, group: list[_Row]) -> History:
         if val is not None and not (key == "reassignment_count" and val == 0)
     }
     state = _State(changes)
-    events = [Draft("imported", reported, first.opened_by, changes, to_status="new")]
+    events = [
+        Draft("imported", reported, first.stamp.opened_by, changes, to_status="new")
+    ]
 
     final_resolved = _last_run(group, "resolved")
     final_closed = _last_run(group, "closed")
-    resolution = last.resolved_at
+    resolution = last.stamp.resolved_at
     for index, row in enumerate(group):
         target = row.state or state.status
         is_deferred = (
@@ -373,7 +409,7 @@ def _replay(number: str, group: list[_Row]) -> History:
                 else row.at
             )
             events += state.move(
-                row, "resolved", at=max(at, reported), code=last.closed_code
+                row, "resolved", at=max(at, reported), code=last.stamp.closed_code
             )
         elif target == "closed":
             events += _close(
@@ -394,7 +430,7 @@ def _close(
     index: int,
 ) -> list[Draft]:
     is_final = bool(final_closed) and index == final_closed[-1]
-    at = max(last.closed_at or row.at, reported) if is_final else row.at
+    at = max(last.stamp.closed_at or row.at, reported) if is_final else row.at
     drafts: list[Draft] = []
     extra: dict[str, Any] = {}
     if is_final and state.status != "resolved":
@@ -405,13 +441,13 @@ def _close(
                 row,
                 "resolved",
                 at=max(resolution, reported),
-                code=last.closed_code,
+                code=last.stamp.closed_code,
                 is_synthetic=True,
             )
         else:
             extra = {"resolved_at": at}
-            if last.closed_code:
-                extra["resolution_code"] = last.closed_code
+            if last.stamp.closed_code:
+                extra["resolution_code"] = last.stamp.closed_code
     return drafts + state.move(row, "closed", at=at, extra=extra)
 
 
@@ -439,12 +475,20 @@ class _State:
         self.reopen_count = 0
         self.is_acknowledged = False
         self.hold_reason: str | None = None
+        self.seen_fields: dict[str, Any] | None = None
 
     def _diff(self, row: _Row, at: str) -> dict[str, Any]:
-        changes = {
-            name: val for name, val in row.fields.items() if self.fields[name] != val
-        }
-        self.fields.update(changes)
+        if row.fields is self.seen_fields:
+            # The row reader reuses the same dict while the cells repeat.
+            changes: dict[str, Any] = {}
+        else:
+            changes = {
+                name: val
+                for name, val in row.fields.items()
+                if self.fields[name] != val
+            }
+            self.fields.update(changes)
+            self.seen_fields = row.fields
         if at > self.updated_at:
             changes["updated_at"] = at
             self.updated_at = at
@@ -461,7 +505,7 @@ class _State:
             self.is_acknowledged = True
         if self.status == "on_hold" and row.hold_reason not in (None, self.hold_reason):
             changes["hold_reason"] = self.hold_reason = row.hold_reason
-        if any(name in changes for name in _TRIAGE):
+        if "priority" in changes or "impact" in changes or "urgency" in changes:
             kind = "triaged"
         elif "assignee" in changes:
             kind = "assigned"
