@@ -18,7 +18,7 @@ start, worker = float(sys.argv[1]), sys.argv[2]
 time.sleep(max(0.0, start - time.time()))
 for n in range(50):
     try:
-        app(["log", f"worker {worker} issue {n}"], standalone_mode=True)
+        app(["-q", "log", f"worker {worker} issue {n}"], standalone_mode=True)
     except SystemExit as done:
         if done.code not in (0, None):
             sys.exit(done.code)
