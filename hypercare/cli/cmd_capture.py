@@ -119,7 +119,7 @@ def _walk_queue(at: str | None, by: str | None) -> None:
     from hypercare.core.issues import Triage, get_issue, triage as classify
     from hypercare.store.issues import untriaged_ids
 
-    if not sys.stdin.isatty():
+    if not output.is_interactive():
         raise InputError(
             "walking the queue needs a terminal; triage one issue with "
             "'hypercare triage N --impact I --urgency U'"
