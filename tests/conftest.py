@@ -12,7 +12,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import functools
+
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from hypercare.cli.app import app
@@ -67,6 +71,12 @@ class Result:
 
     def json(self) -> Any:
         return json.loads(self.stdout)
+
+
+# Typer turns the whole app into click commands on every invoke (about 0.2 s
+# for all of hypercare's commands); the result does not change between tests,
+# so the test runner converts it once.
+typer.testing._get_command = functools.cache(typer.main.get_command)  # type: ignore[attr-defined]
 
 
 def run(*args: str, expect: int = 0, input: str | None = None) -> Result:
