@@ -248,7 +248,7 @@ def _snapshot(store: Store, as_of: datetime) -> _Snapshot:
         store=store,
         version=version,
         as_of=as_of,
-        lines=load_timelines(store, as_of),
+        lines=load_timelines(store, as_of, facts=facts),
         kinds={row[0]: (row[2], row[3]) for row in facts},
     )
     _last[:] = [snap]

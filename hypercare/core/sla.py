@@ -52,9 +52,10 @@ TRACKED = (
 
 Interval = tuple[datetime, datetime]
 _read_iso = datetime.fromisoformat
+_WORDS: dict[str, str] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Clock:
     """One clock of one issue, as of a moment.
 
@@ -83,7 +84,7 @@ class Clock:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IssueClocks:
     """Both clocks of one issue; ``resolve`` is the current (last) cycle."""
 
@@ -112,7 +113,7 @@ class IssueClocks:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Timeline:
     """What the measures need of one issue's history up to a moment.
 
@@ -156,6 +157,10 @@ def _fold(
     if to_status:
         # Stored times end in Z, so this is already an aware UTC datetime.
         at = _read_iso(at_text)
+        # One shared string per state: a large history holds millions of them.
+        to_status = _WORDS.setdefault(to_status, to_status)
+        if from_status is not None:
+            from_status = _WORDS.setdefault(from_status, from_status)
         line.moves.append((at, from_status, to_status))
         line.status = to_status
         if from_status == "new" and to_status != "new":
@@ -166,7 +171,8 @@ def _fold(
         return
     changes = json.loads(raw) if isinstance(raw, str) else raw
     if "priority" in changes:
-        line.priority = changes["priority"]
+        priority = changes["priority"]
+        line.priority = _WORDS.setdefault(priority, priority) if priority else None
     if changes.get("acknowledged_at"):
         line.acknowledged_at = _earliest(
             line.acknowledged_at, from_iso(changes["acknowledged_at"])
@@ -209,17 +215,26 @@ def clocks_for_all(
 
 
 def load_timelines(
-    store: Store, as_of: datetime, issue_ids: Iterable[int] | None = None
+    store: Store,
+    as_of: datetime,
+    issue_ids: Iterable[int] | None = None,
+    *,
+    facts: Sequence[Sequence[Any]] | None = None,
 ) -> dict[int, Timeline]:
-    """The timeline of every issue reported by ``as_of`` (or of ``issue_ids``)."""
+    """The timeline of every issue reported by ``as_of`` (or of ``issue_ids``).
+
+    ``facts`` are the ``store.measures.issue_facts`` rows when the caller
+    already has them.
+    """
     from hypercare.store import measures as sql
 
     cutoff = to_iso(as_of)
     wanted = None if issue_ids is None else list(issue_ids)
-    reported = {row[0]: row[1] for row in sql.issue_facts(store.conn, cutoff, wanted)}
+    if facts is None:
+        facts = sql.issue_facts(store.conn, cutoff, wanted)
     lines = {
-        issue_id: Timeline(issue_id=issue_id, reported_at=_read_iso(reported_at))
-        for issue_id, reported_at in reported.items()
+        row[0]: Timeline(issue_id=row[0], reported_at=_read_iso(row[1]))
+        for row in facts
     }
     for issue_id, at_text, kind, from_status, to_status, raw in sql.step_rows(
         store.conn, cutoff, wanted

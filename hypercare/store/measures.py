@@ -56,10 +56,12 @@ def _only(ids: Iterable[int] | None, column: str) -> tuple[str, dict[str, Any]]:
 
 def issue_facts(
     conn: sqlite3.Connection, as_of: str, ids: Iterable[int] | None = None
-) -> list[sqlite3.Row]:
-    """Issues reported by ``as_of``: id, reported_at, type, channel."""
+) -> list[tuple[Any, ...]]:
+    """Issues reported by ``as_of``: (id, reported_at, type, channel) tuples."""
     where, params = _only(ids, "id")
-    return conn.execute(
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(
         _ISSUES.format(only=where), {"as_of": as_of, **params}
     ).fetchall()
 
