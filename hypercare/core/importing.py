@@ -289,7 +289,7 @@ class TimeReader:
         known = self._cache.get(text)
         if known is not None:
             return known
-        if len(self._cache) > 200_000:
+        if len(self._cache) > 50_000:
             self._cache.clear()  # keeps memory flat on huge files
         stored = self._read(text)
         self._cache[text] = stored
