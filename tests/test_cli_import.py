@@ -524,3 +524,23 @@ def test_mapped_value_missing_from_the_map_is_a_bad_row(project: Path) -> None:
         "it there; nothing was imported. Fix the file, or pass --skip-bad to import "
         "the rest"
     ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="An event log whose rows are sorted by time, with the rows of one issue "
+    "apart, is refused: the importer streams one issue at a time and needs each "
+    "issue's rows together.",
+)
+def test_event_log_sorted_by_time_imports(project: Path) -> None:
+    path = project / "map.toml"
+    path.write_text(
+        'source = "log"\nrows = "events"\n[columns]\nkey = "id"\n'
+        'time = "at"\nstatus = "what"\n'
+    )
+    data = project / "log.csv"
+    data.write_text(
+        "id,at,what\nA,2026-03-02 10:00,new\nB,2026-03-02 10:05,new\n"
+        "A,2026-03-02 11:00,resolved\n"
+    )
+    run("import", "csv", str(data), "--mapping", str(path))

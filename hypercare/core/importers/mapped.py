@@ -482,6 +482,11 @@ class MappedImporter:
 
     # one row per event
 
+    # LIMITATION: the rows of an issue must be together in an event log. A log
+    # sorted by time (issues interleaved) is refused row by row, naming the
+    # sort that fixes it. Streaming one issue at a time keeps memory flat on
+    # any size; accepting interleaved rows needs a first pass that sorts the
+    # file by key on disk (or into a temporary table), then this same replay.
     def _event_histories(
         self, rows: Rows, cells_of: _Cells
     ) -> Iterator[History | BadRow]:
