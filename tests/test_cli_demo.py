@@ -58,3 +58,13 @@ def test_demo_refuses_a_folder_with_a_hypercare(isolated: Path) -> None:
         f"Error: {isolated / 'taken'} already holds a hypercare; pass --force to "
         "rebuild the demo there, or --dir with a new folder"
     ]
+
+
+def test_demo_refuses_an_unreadable_as_of_before_building(isolated: Path) -> None:
+    result = run("demo", "--as-of", "someday", expect=2)
+    assert result.stderr.splitlines() == [
+        "Error: cannot read the time 'someday': use ISO 8601 (2026-03-05 14:30), a "
+        "written date (5 Mar 2026 14:30) or a relative form (now, 2h ago, 72h, "
+        "yesterday 09:00)"
+    ]
+    assert not (isolated / "hypercare-demo").exists()

@@ -39,8 +39,12 @@ def demo(
     Example: hypercare demo --dir /tmp/demo --as-of "2016-03-10 09:00"
     """
     from hypercare.core.demo import DEFAULT_AS_OF, build_demo, describe
+    from hypercare.core.when import parse_when, zone
 
     env = current()
+    moment = as_of or DEFAULT_AS_OF
+    # Read --as-of as the demo's config will (UTC, day first) before building.
+    parse_when(moment, now=env.now(), tz=zone("UTC"), day_first=True)
     built = describe(build_demo(folder.resolve(), now=env.now(), is_forced=force))
     output.echo(
         f"Built a demo hypercare in {built['folder']}: {built['issues']:,} "
@@ -51,7 +55,6 @@ def demo(
     # From here on, every command function works on the demo's hypercare.
     config = Path(built["folder"]) / "hypercare.toml"
     context.reset(context.Env(config_option=config, debug=env.debug))
-    moment = as_of or DEFAULT_AS_OF
     _show("Stand-up", moment, _standup)
     _show("Exit check", moment, _exit_check)
     output.echo(
