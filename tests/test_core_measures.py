@@ -338,3 +338,25 @@ def test_resolution_at(
         if expected is None
         else datetime(2026, 3, expected[0], expected[1], tzinfo=UTC)
     )
+
+
+def test_snapshot_follows_writes_by_other_connections(
+    hc: tuple[Store, Settings],
+) -> None:
+    store, settings = hc
+    before = measures.open_counts_by_priority(store, AS_OF)
+    clocks = measures.clocks_as_of(store, settings, AS_OF)
+    assert set(clocks) == set(range(1, 10))
+    # Another process (here: the CLI's own connection) logs one more P1.
+    run(
+        "log",
+        "new one",
+        *P1,
+        "--reported-at",
+        "2026-03-03 08:00",
+        "--at",
+        "2026-03-03 08:00",
+    )
+    after = measures.open_counts_by_priority(store, AS_OF)
+    assert after["P1"] == before["P1"] + 1
+    assert 10 in measures.clocks_as_of(store, settings, AS_OF)
