@@ -31,6 +31,7 @@ from hypercare.models import PRIORITIES
 from hypercare.store import reports as sql
 from hypercare.store.db import Store
 
+# Order of priorities in the human tables; untriaged issues come last.
 _RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
 # Clock states that need attention, as named by core.sla.
 MISSED = "missed"
