@@ -218,8 +218,12 @@ def test_a_bad_line_is_refused_naming_it_and_nothing_is_written(
 def test_an_export_whose_rows_point_nowhere_is_refused(small: Path) -> None:
     project = small
     lines = run("export").stdout.splitlines()
-    # Drop the issues: their events point at nothing.
-    kept = [line for line in lines if '"table": "issues"' not in line]
+    # Drop the issues (and say so in the header): their events point at nothing.
+    header = json.loads(lines[0])
+    header["tables"]["issues"] = 0
+    kept = [json.dumps(header)] + [
+        line for line in lines[1:] if '"table": "issues"' not in line
+    ]
     Path("partial.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
     copy = new_project(project / "copy")
 
@@ -285,4 +289,18 @@ def test_servicenow_round_trip(servicenow_db: Path, project: Path) -> None:
     assert (
         run(*copy, "list", "--format", "json").stdout
         == run("list", "--format", "json").stdout
+    )
+
+
+def test_a_cut_export_is_refused(small: Path) -> None:
+    lines = run("export").stdout.splitlines()
+    Path("cut.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    copy = new_project(small / "copy")
+
+    result = run(*copy, "import", "jsonl", "cut.jsonl", expect=2)
+
+    # The last line is the one lesson.
+    assert result.stderr == (
+        "Error: cut.jsonl: the header announces 1 rows of table lessons, the file "
+        "holds 0; the export is incomplete\n"
     )

@@ -96,14 +96,14 @@ def import_lines(store: Store, path: Path) -> ImportSummary:
         rows.defer_foreign_keys(conn)
         batch: list[list[Any]] = []
         key: tuple[str, tuple[str, ...]] | None = None
-        saw_header = False
+        header: dict[str, Any] | None = None
         for number, text in enumerate(handle, start=1):
             if not text.strip():
                 continue
             record = _read(text, number, path)
-            if not saw_header:
+            if header is None:
                 _check_header(record, number, path)
-                saw_header = True
+                header = record
                 continue
             table, row = _row(record, number, path, columns)
             row_key = (table, tuple(row))
@@ -112,11 +112,12 @@ def import_lines(store: Store, path: Path) -> ImportSummary:
                 key, batch = row_key, []
             batch.append(list(row.values()))
             counts[table] += 1
-        if not saw_header:
+        if header is None:
             raise ImportRowError(
                 f"{path} is empty; expected a file written by 'hypercare export'"
             )
         _flush(conn, key, batch, path)
+        _check_counts(header, counts, path)
         if broken := rows.foreign_key_problem(conn):
             raise ImportRowError(f"{path}: {broken}; the export is incomplete")
     return ImportSummary({name: count for name, count in counts.items() if count})
@@ -165,6 +166,17 @@ def _check_header(record: dict[str, Any], number: int, path: Path) -> None:
             f"hypercare has {list(MIGRATION_NAMES)}; import it with the hypercare "
             "version that wrote it"
         )
+
+
+def _check_counts(header: dict[str, Any], counts: dict[str, int], path: Path) -> None:
+    """Every row the header announces must have been read (a cut file is refused)."""
+    expected = header.get("tables") or {}
+    for table, count in expected.items():
+        if counts.get(table, 0) != count:
+            raise ImportRowError(
+                f"{path}: the header announces {count} rows of table {table}, the file "
+                f"holds {counts.get(table, 0)}; the export is incomplete"
+            )
 
 
 def _row(
