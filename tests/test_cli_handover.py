@@ -293,7 +293,7 @@ def test_the_html_is_escaped_and_self_contained(pack: Path) -> None:
 
     assert "<script>" not in page
     assert "Totals | wrong [see] &lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert page.count('<img src="data:image/png;base64,') == 2
+    assert page.count('<img src="data:image/png;base64,') == 3
     assert "http://" not in page and "https://" not in page
 
 

@@ -120,6 +120,7 @@ def build_pack(
 ) -> Pack:
     """Gather the pack's content as of ``as_of``."""
     from hypercare.core import criteria, known, lessons, measures
+    from hypercare.core.brief import mttr_per_week
     from hypercare.core.standup import hypercare_day
 
     kpis = measures.compute_kpis(store, settings, as_of=as_of).as_dict()
@@ -149,7 +150,7 @@ def build_pack(
             {"name": p.name, "role": p.role, "email": p.email} for p in settings.people
         ],
         lessons=[lesson.as_dict() for lesson in lessons.all_lessons(store)],
-        charts=_charts(kpis) if charts else [],
+        charts=_charts(kpis, mttr_per_week(store, settings, as_of)) if charts else [],
     )
 
 
@@ -340,8 +341,8 @@ def _hours_text(minutes: Any) -> str:
     return f"{minutes / 60:.1f} h"
 
 
-def _charts(kpis: dict[str, Any]) -> list[dict[str, Any]]:
-    """Trend charts: open backlog per day, and P1/P2 per day."""
+def _charts(kpis: dict[str, Any], weeks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Trend charts: open backlog per day, P1/P2 per day, MTTR per week."""
     from hypercare.core.charts import Chart, Series, png_data_uri, text_chart
 
     backlog = kpis["backlog"]["per_day"]
@@ -359,6 +360,13 @@ def _charts(kpis: dict[str, Any]) -> list[dict[str, Any]]:
                 Series("reported", tuple(float(d["opened"]) for d in p1p2)),
                 Series("open at end of day", tuple(float(d["open"]) for d in p1p2)),
             ),
+        ),
+        Chart(
+            title="Mean time to resolve per hypercare week",
+            labels=tuple(w["week"] for w in weeks),
+            series=(Series("mean", tuple(w["mean_hours"] for w in weeks)),),
+            unit="hours",
+            kind="bar",
         ),
     ]
     return [
