@@ -168,7 +168,6 @@ class Rows:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.size = path.stat().st_size
         self._handle, self._progress = _open_text(path)
         first = self._handle.readline()
         if not first.strip():
@@ -258,14 +257,6 @@ def _open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
         raw.seek(0)
         binary = raw
     return io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), raw
-
-
-def value(cells: list[str], position: int | None) -> str | None:
-    """The cell at ``position`` stripped, or None when absent or missing."""
-    if position is None:
-        return None
-    text = cells[position].strip()
-    return None if text in MISSING else text
 
 
 # --- times ---------------------------------------------------------------------
