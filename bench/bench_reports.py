@@ -371,7 +371,7 @@ def _peak_mb(command: list[str], cwd: Path) -> float:
     probe = (
         "import resource, subprocess, sys; "
         "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
-        "_say(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe, *command],
