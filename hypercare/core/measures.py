@@ -215,7 +215,6 @@ class _Snapshot:
     version: tuple[int, int]
     as_of: datetime
     lines: dict[int, Timeline]
-    kinds: dict[int, tuple[str | None, str | None]]  # issue id -> (type, channel)
     _clocks: tuple[Settings, dict[int, IssueClocks]] | None = None
 
     def clocks(self, settings: Settings) -> dict[int, IssueClocks]:
@@ -249,7 +248,6 @@ def _snapshot(store: Store, as_of: datetime) -> _Snapshot:
         version=version,
         as_of=as_of,
         lines=load_timelines(store, as_of, facts=facts),
-        kinds={row[0]: (row[2], row[3]) for row in facts},
     )
     _last[:] = [snap]
     return snap
@@ -478,12 +476,12 @@ def _volume(
 ) -> tuple[dict[str, int], dict[str, int]]:
     by_type: Counter[str] = Counter()
     by_channel: Counter[str] = Counter()
-    for issue_id, line in snap.lines.items():
+    for line in snap.lines.values():
         if not _wanted(line, priority) or not _in_window(
             line.reported_at, since, snap.as_of
         ):
             continue
-        kind, channel = snap.kinds.get(issue_id, (None, None))
+        kind, channel = line.type, line.channel
         by_type[kind or "unset"] += 1
         by_channel[channel or "unset"] += 1
     return dict(sorted(by_type.items())), dict(sorted(by_channel.items()))

@@ -129,6 +129,8 @@ class Timeline:
     moves: list[tuple[datetime, str | None, str]] = field(default_factory=list)
     is_escalated: bool = False
     reassignment_count: int = 0
+    type: str | None = None  # current values: volume is counted by them
+    channel: str | None = None
 
 
 def timeline_from_steps(
@@ -232,8 +234,14 @@ def load_timelines(
     wanted = None if issue_ids is None else list(issue_ids)
     if facts is None:
         facts = sql.issue_facts(store.conn, cutoff, wanted)
+    words = _WORDS
     lines = {
-        row[0]: Timeline(issue_id=row[0], reported_at=_read_iso(row[1]))
+        row[0]: Timeline(
+            issue_id=row[0],
+            reported_at=_read_iso(row[1]),
+            type=words.setdefault(row[2], row[2]) if row[2] else None,
+            channel=words.setdefault(row[3], row[3]) if row[3] else None,
+        )
         for row in facts
     }
     for issue_id, at_text, kind, from_status, to_status, raw in sql.step_rows(
