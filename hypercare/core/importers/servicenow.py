@@ -238,16 +238,13 @@ class _RowReader:
             return BadRow(line, str(exc))
         if updated is None:
             return BadRow(line, "sys_updated_at is missing")
-        actor = updated_by.strip()
-        return _Row(
-            line=line,
-            state=state,
-            hold_reason=reason,
-            at=max(updated, stamp.opened_at),
-            actor=None if actor in MISSING else actor,
-            fields=fields,
-            stamp=stamp,
-        )
+        if updated < stamp.opened_at:
+            updated = stamp.opened_at
+        actor: str | None = updated_by.strip()
+        if actor in MISSING:
+            actor = None
+        # Positional: this runs once per audit row.
+        return _Row(line, state, reason, updated, actor, fields, stamp)
 
     def _read_stamp(self, text: dict[str, str | None]) -> _Stamp | BadRow:
         """The cells that are the same on every row of an incident."""
