@@ -544,3 +544,65 @@ def test_event_log_sorted_by_time_imports(project: Path) -> None:
         "A,2026-03-02 11:00,resolved\n"
     )
     run("import", "csv", str(data), "--mapping", str(path))
+
+
+def test_later_jira_export_updates_what_changed(project: Path, tmp_path: Path) -> None:
+    original = TEST_DATA / "jira-export.csv"
+    run("import", "jira", str(original))
+    with original.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    pay2 = rows[2]
+    pay2[header.index("Status")] = "Done"
+    pay2[header.index("Resolved")] = "06/Mar/26 10:00 AM"
+    pay2[header.index("Updated")] = "06/Mar/26 10:30 AM"
+    pay2[header.index("Comment")] = "05/Mar/26 4:00 PM;omar.patel;Fixed the redirect."
+    later = tmp_path / "later.csv"
+    with later.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+    summary = run(
+        "import", "jira", str(later), "--by", "sync", "--format", "json"
+    ).json()
+    assert summary["issues"] == {
+        "added": 0,
+        "updated": 1,
+        "unchanged": 3,
+        "rejected": 0,
+    }
+    assert summary["events"]["added"] == 2
+    issue = _issues(project)["PAY-2"]
+    assert (issue["status"], issue["resolved_at"], issue["updated_at"]) == (
+        "resolved",
+        "2026-03-06T10:00:00Z",
+        "2026-03-06T10:00:00Z",
+    )
+    added = [
+        tuple(r)
+        for r in _db(project).execute(
+            "SELECT kind, at, actor, from_status, to_status, note FROM events "
+            "WHERE issue_id = ? ORDER BY id DESC LIMIT 2",
+            (issue["id"],),
+        )
+    ]
+    assert added == [
+        ("status", "2026-03-06T10:00:00Z", "sync", "in_progress", "resolved", None),
+        (
+            "comment",
+            "2026-03-05T16:00:00Z",
+            "omar.patel",
+            None,
+            None,
+            "Fixed the redirect.",
+        ),
+    ]
+    again = run("import", "jira", str(later), "--format", "json").json()
+    assert again["issues"]["unchanged"] == 4
+    assert again["events"]["added"] == 0
+    # The row is still the fold of its events.
+    folded: dict[str, Any] = {}
+    for (changes,) in _db(project).execute(
+        "SELECT changes FROM events WHERE issue_id = ? ORDER BY id", (issue["id"],)
+    ):
+        folded.update(json.loads(changes))
+    assert all(issue[name] == value for name, value in folded.items())

@@ -18,9 +18,13 @@ module does the rest, the same way for every source:
   imported before and its stored events are the same as the replayed ones,
   it is unchanged; if they are the start of the replayed ones (a later export
   of the same issue with more history), the new events are appended and the
-  issue counts as updated. If the stored history differs from the file's (the
-  source rewrote history, or the file holds only part of it), the issue is
-  rejected like a bad row: history is append-only and is never rewritten.
+  issue counts as updated. A file of one row per issue (Jira, Zendesk) is a
+  snapshot: when a later export shows an issue differently, its new comments
+  are appended and one event (a status event if the status moved) sets what
+  differs, at the time the file gives for its last move. In an event log, a
+  stored history that differs from the file's (the source rewrote history,
+  or the file holds only part of it) is rejected like a bad row: history is
+  append-only and is never rewritten.
 * **Fold invariant.** The issue row written is the fold of its events'
   ``changes`` (creation event first), so it agrees with its history exactly
   as ``store.issues.add_event`` would leave it; the writes are batched
@@ -57,6 +61,9 @@ _SHOWN_BAD = 5  # bad lines named in the refusal message
 _KEPT_BAD = 1000  # bad rows kept for the summary; the rest are only counted
 _DELIMITERS = ",;\t|"
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=True).encode
+_DONE = ("resolved", "closed", "duplicate", "rejected", "deferred")
+# Columns an earlier import set that a later snapshot does not move back.
+_KEPT_ON_CATCH_UP = ("logged_at", "updated_at", "acknowledged_at", "reopen_count")
 
 
 def _changes_json(changes: dict[str, Any]) -> str:
@@ -389,6 +396,7 @@ def run_import(
     is_dry_run: bool,
     skip_bad: bool,
     on_progress: Callable[[int], None] | None = None,
+    actor: str | None = None,
 ) -> Summary:
     """Import every issue the importer finds in ``rows``, in one transaction.
 
@@ -398,7 +406,7 @@ def run_import(
     summary = Summary(importer.source, str(rows.path), is_dry_run)
     try:
         with store.write() as conn:
-            writer = _Writer(conn, importer.source, recorded_at, summary)
+            writer = _Writer(conn, importer, recorded_at, summary, actor)
             pending: list[History] = []
             for item in importer.histories(rows):
                 if isinstance(item, BadRow):
@@ -456,10 +464,17 @@ class _Writer:
     """Matches histories with what is stored and writes them in batches."""
 
     def __init__(
-        self, conn: Any, source: str, recorded_at: str, summary: Summary
+        self,
+        conn: Any,
+        importer: Importer,
+        recorded_at: str,
+        summary: Summary,
+        actor: str | None,
     ) -> None:
         self.conn = conn
-        self.source = source
+        self.source = importer.source
+        self.is_snapshot = not importer.rows_are_events
+        self.actor = actor
         self.recorded_at = recorded_at
         self.summary = summary
         self.next_id = sql.next_issue_id(conn)
@@ -507,7 +522,11 @@ class _Writer:
         new_events: list[tuple[Any, ...]],
     ) -> None:
         replayed = [draft.signature() for draft in history.events[: len(stored)]]
-        if len(history.events) < len(stored) or replayed != stored:
+        is_prefix = len(history.events) >= len(stored) and replayed == stored
+        if not is_prefix and self.is_snapshot:
+            self._catch_up(history, row, stored, new_events)
+            return
+        if not is_prefix:
             differs = next(
                 (
                     n
@@ -535,6 +554,66 @@ class _Writer:
         changes = fold(extra)
         sql.update_issue(self.conn, row["id"], changes)
         self._queue_events(row["id"], extra, new_events)
+        self.summary.issues["updated"] += 1
+
+    def _catch_up(
+        self,
+        history: History,
+        row: dict[str, Any],
+        stored: list[tuple[Any, ...]],
+        new_events: list[tuple[Any, ...]],
+    ) -> None:
+        """Bring an issue imported from an earlier export up to this one.
+
+        A file with one row per issue is a snapshot: a later export shows
+        the same issue with a new status or fields, not a longer history. Its
+        new comments are appended, then one event sets what differs from the
+        stored row, at the time the file gives for the issue's last move.
+        """
+        # A comment is known by when, who and what; its changes depend on
+        # what the replay had seen before it, so they are not compared.
+        known = {(s[0], s[1], s[2], s[5]) for s in stored}
+        drafts = [
+            Draft("comment", d.at, d.actor, {}, note=d.note)
+            for d in history.events
+            if d.kind == "comment" and (d.kind, d.at, d.actor, d.note) not in known
+        ]
+        wanted = fold(history.events)
+        changes = {
+            name: val
+            for name, val in wanted.items()
+            if name not in _KEPT_ON_CATCH_UP and row.get(name) != val
+        }
+        if changes and row["acknowledged_at"] is None and wanted.get("acknowledged_at"):
+            changes["acknowledged_at"] = wanted["acknowledged_at"]
+        latest = max((d.at for d in drafts), default=row["updated_at"])
+        if changes:
+            moves = [d for d in history.events if d.to_status is not None]
+            at = max(moves[-1].at, row["reported_at"])
+            if "status" in changes:
+                if row["status"] in _DONE and wanted["status"] not in _DONE:
+                    changes["reopen_count"] = row["reopen_count"] + 1
+                drafts.append(
+                    Draft(
+                        "status",
+                        at,
+                        self.actor,
+                        changes,
+                        from_status=row["status"],
+                        to_status=wanted["status"],
+                    )
+                )
+            else:
+                drafts.append(Draft("edited", at, self.actor, changes))
+            latest = max(latest, at)
+        self.summary.events["unchanged"] += len(stored)
+        if not drafts:
+            self.summary.issues["unchanged"] += 1
+            return
+        if latest > row["updated_at"]:
+            drafts[-1].changes["updated_at"] = latest
+        sql.update_issue(self.conn, row["id"], fold(drafts))
+        self._queue_events(row["id"], drafts, new_events)
         self.summary.issues["updated"] += 1
 
     def _queue_events(
@@ -601,6 +680,7 @@ def import_file(
         is_dry_run=request.is_dry_run,
         skip_bad=request.skip_bad,
         on_progress=on_progress,
+        actor=request.actor,
     )
 
 
