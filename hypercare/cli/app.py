@@ -7,6 +7,7 @@ unexpected is a bug, exit 3, with a traceback only under ``--debug``.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -32,6 +33,12 @@ class _Group(TyperGroup):
             raise typer.Exit(ExitCode.BAD_INPUT) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader went away (`hypercare export | head`): not an error.
+            # Point stdout at devnull so the final flush cannot fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(ExitCode.OK) from None
         except Exception as exc:
             if _is_click_exception(exc):
                 raise

@@ -93,9 +93,20 @@ def open_store(path: Path) -> Store:
             f"database {path} does not exist; run 'hypercare init' to create it "
             "or pass --db with an existing file"
         )
-    store = Store(_connect(path), path)
+    try:
+        conn = _connect(path)
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from None
+    store = Store(conn, path)
     _migrate(store)
     return store
+
+
+def _unreadable(path: Path, exc: Exception) -> StoreError:
+    return StoreError(
+        f"{path} is not a readable SQLite database ({exc}); restore it from "
+        "a backup or run 'hypercare init' in a new folder"
+    )
 
 
 def _applied(conn: sqlite3.Connection) -> list[str]:
@@ -126,10 +137,7 @@ def _migrate(store: Store) -> None:
                     "hypercare database or run 'hypercare init' in a new folder"
                 )
     except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{store.path} is not a readable SQLite database ({exc}); restore it from "
-            "a backup or run 'hypercare init' in a new folder"
-        ) from None
+        raise _unreadable(store.path, exc) from None
 
     unknown = sorted(set(applied) - set(MIGRATION_NAMES))
     if unknown:
