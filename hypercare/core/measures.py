@@ -471,6 +471,10 @@ def _reopen_rate(
     return Ratio.of(reopened, resolved)
 
 
+# LIMITATION: volume counts each issue's current type and channel, not their
+# values as of as_of. A reclassified issue moves between buckets in reports
+# for past moments; reclassification is rare and the counts stay right in
+# total. A fix needs type and channel folded from events like the priority.
 def _volume(
     snap: _Snapshot, since: datetime | None, priority: str | None
 ) -> tuple[dict[str, int], dict[str, int]]:
@@ -564,6 +568,9 @@ def _backlog_per_day(
     return list(zip([day for day, _ in ends], _open_per_day(lines, ends), strict=True))
 
 
+# LIMITATION: per-day P1/P2 counts use the priority in force at as_of for every
+# day, so an issue raised to P1 on day 3 counts as P1 on days 1 and 2 too. The
+# trend shows what is P1/P2 now; a per-day priority needs each day's fold.
 def _p1p2_per_day(
     snap: _Snapshot, settings: Settings, since: datetime | None
 ) -> list[tuple[date, int, int]]:

@@ -1,11 +1,12 @@
 """SQL behind the measures: the slice of history that clocks and KPIs need.
 
 Reading every event with its JSON would dominate a KPI run over a large
-hypercare, so ``load_timelines`` asks SQLite for only the events that matter
+hypercare, so ``step_rows`` asks SQLite for only the events that matter
 (status moves, escalations, and events whose ``changes`` touch a tracked
-column), already in time order per issue, and hands back the JSON text only
-for the rows that need it. ``instr`` is a cheap prefilter; ``json_type``
-confirms the key, so a note that merely mentions "priority" changes nothing.
+column; comments never do), already in time order per issue, and hands back
+the JSON text only for the rows that need it. ``instr`` is a cheap prefilter;
+the caller parses the JSON, so a note that merely mentions "priority" changes
+nothing. ``core.sla.load_timelines`` folds these rows into timelines.
 """
 
 from __future__ import annotations
