@@ -1,0 +1,17 @@
+CREATE TABLE "_sqlite_migrations" ( "id" INTEGER PRIMARY KEY, "migration_set" TEXT, "name" TEXT, "applied_at" TEXT );
+CREATE TABLE events ( id INTEGER PRIMARY KEY, issue_id INTEGER NOT NULL REFERENCES issues(id), kind TEXT NOT NULL, at TEXT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT, from_status TEXT, to_status TEXT, note TEXT, changes TEXT NOT NULL DEFAULT '{}' );
+CREATE TABLE issues ( id INTEGER PRIMARY KEY, title TEXT NOT NULL, description TEXT, status TEXT NOT NULL, type TEXT, area TEXT, channel TEXT, reporter TEXT, contact TEXT, reporter_group TEXT, reported_at TEXT NOT NULL, logged_at TEXT NOT NULL, updated_at TEXT NOT NULL, external_ref TEXT, source TEXT, tags TEXT, impact TEXT, urgency TEXT, priority TEXT, priority_reason TEXT, cause TEXT, hold_reason TEXT, assignee TEXT, escalation_level TEXT, duplicate_of INTEGER REFERENCES issues(id), workaround TEXT, resolution TEXT, resolution_code TEXT, users_affected INTEGER, is_known INTEGER NOT NULL DEFAULT 0, is_kb INTEGER NOT NULL DEFAULT 0, reopen_count INTEGER NOT NULL DEFAULT 0, reassignment_count INTEGER NOT NULL DEFAULT 0, acknowledged_at TEXT, resolved_at TEXT, closed_at TEXT );
+CREATE TABLE lessons ( id INTEGER PRIMARY KEY, text TEXT NOT NULL, actor TEXT, area TEXT, at TEXT NOT NULL, recorded_at TEXT NOT NULL );
+CREATE TABLE messages ( id INTEGER PRIMARY KEY, issue_id INTEGER NOT NULL REFERENCES issues(id), kind TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT, subject TEXT, body TEXT, delivery TEXT NOT NULL, error TEXT, at TEXT NOT NULL, actor TEXT );
+CREATE TABLE metric_samples ( id INTEGER PRIMARY KEY, at TEXT NOT NULL, check_name TEXT NOT NULL, is_up INTEGER, value REAL, is_error INTEGER, latency_ms REAL );
+CREATE TABLE signoff_events ( id INTEGER PRIMARY KEY, name TEXT NOT NULL, action TEXT NOT NULL CHECK (action IN ('signed', 'revoked')), actor TEXT NOT NULL, at TEXT NOT NULL, recorded_at TEXT NOT NULL, note TEXT );
+CREATE TABLE survey_answers ( id INTEGER PRIMARY KEY, issue_id INTEGER REFERENCES issues(id), scale TEXT NOT NULL CHECK (scale IN ('csat', 'nps')), score INTEGER NOT NULL, comment TEXT, respondent TEXT, sent_at TEXT, answered_at TEXT NOT NULL, source TEXT, external_ref TEXT, recorded_at TEXT NOT NULL, actor TEXT );
+CREATE INDEX events_issue ON events(issue_id, at);
+CREATE INDEX events_status_at ON events(to_status, at);
+CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name" ON "_sqlite_migrations" ("migration_set", "name");
+CREATE INDEX issues_reported_at ON issues(reported_at);
+CREATE UNIQUE INDEX issues_source_ref ON issues(source, external_ref);
+CREATE INDEX issues_status ON issues(status, priority);
+CREATE INDEX messages_issue ON messages(issue_id, kind, at);
+CREATE UNIQUE INDEX metric_samples_at_check ON metric_samples(check_name, at);
+CREATE UNIQUE INDEX survey_answers_ref ON survey_answers(source, external_ref);
