@@ -66,11 +66,20 @@ class Clock:
 
     name: str
     target: timedelta | None
-    due_at: datetime | None
     elapsed: timedelta
     remaining: timedelta | None
     state: str
     stopped_at: datetime | None
+    # The due time as a POSIX timestamp: a float is half the size of a
+    # datetime, and a report over many issues shows few due times.
+    due_stamp: float | None = field(default=None, repr=False)
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the target is (or was, or would have been) reached."""
+        if self.due_stamp is None:
+            return None
+        return datetime.fromtimestamp(self.due_stamp, tz=UTC)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -344,9 +353,7 @@ def _clock(
     spans = [working_seconds(calendar, a, b) for a, b in stamps]
     elapsed = sum(spans)
     if target is None:
-        return Clock(
-            name, None, None, timedelta(seconds=elapsed), None, "none", stopped_at
-        )
+        return Clock(name, None, timedelta(seconds=elapsed), None, "none", stopped_at)
 
     goal = target.total_seconds()
     remaining = goal - elapsed
@@ -360,19 +367,18 @@ def _clock(
         state = "at_risk"
     else:
         state = "running"
-    due = _due_at(calendar, stamps, spans, goal, stopped_at, is_paused, as_of)
     return Clock(
         name,
         target,
-        due,
         timedelta(seconds=elapsed),
         timedelta(seconds=remaining),
         state,
         stopped_at,
+        _due_stamp(calendar, stamps, spans, goal, stopped_at, is_paused, as_of),
     )
 
 
-def _due_at(
+def _due_stamp(
     calendar: Calendar,
     stamps: list[tuple[float, float]],
     spans: list[float],
@@ -380,24 +386,19 @@ def _due_at(
     stopped_at: datetime | None,
     is_paused: bool,
     as_of: datetime,
-) -> datetime | None:
+) -> float | None:
     """When counted time reaches the target, replaying the running intervals."""
     counted = 0.0
-    due: float | None = None
     for (start, _), span in zip(stamps, spans, strict=True):
         if counted + span >= target:
-            due = add_working_seconds(calendar, start, target - counted)
-            break
+            return add_working_seconds(calendar, start, target - counted)
         counted += span
-    else:
-        if stopped_at is not None:
-            # Met: when it would have fallen due had it kept running.
-            due = add_working_seconds(
-                calendar, stopped_at.timestamp(), target - counted
-            )
-        elif not is_paused:
-            due = add_working_seconds(calendar, as_of.timestamp(), target - counted)
-    return None if due is None else datetime.fromtimestamp(due, tz=UTC)
+    if stopped_at is not None:
+        # Met: when it would have fallen due had it kept running.
+        return add_working_seconds(calendar, stopped_at.timestamp(), target - counted)
+    if is_paused:
+        return None
+    return add_working_seconds(calendar, as_of.timestamp(), target - counted)
 
 
 def _calendar(settings: Settings, name: str | None) -> Calendar:
