@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PAIRED = ROOT.parent / "shared" / "bench" / "paired.py"
 
-BASELINE = '''
+BASELINE = """
 import sqlite3
 import typer
 
@@ -48,7 +47,7 @@ def log(title: str) -> None:
 
 
 app()
-'''
+"""
 
 GOALS = {"log": 1.2, "triage": 1.2, "--help": 1.2, "list": 1.3}
 
@@ -64,35 +63,59 @@ def _fill(db: Path, count: int) -> None:
 
     conn = sqlite3.connect(db)
     rows = [
-        (f"Synthetic issue {n}", "new", "2026-03-02T09:00:00Z", "2026-03-02T09:00:00Z",
-         "2026-03-02T09:00:00Z", "P3", "medium", "medium")
+        (
+            f"Synthetic issue {n}",
+            "new",
+            "2026-03-02T09:00:00Z",
+            "2026-03-02T09:00:00Z",
+            "2026-03-02T09:00:00Z",
+            "P3",
+            "medium",
+            "medium",
+        )
         for n in range(count)
     ]
     with conn:
         conn.executemany(
             "INSERT INTO issues (title, status, reported_at, logged_at, updated_at, "
-            "priority, impact, urgency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "priority, impact, urgency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         conn.execute(
-            "INSERT INTO events (issue_id, kind, at, recorded_at, actor, to_status, changes) "
+            "INSERT INTO events (issue_id, kind, at, recorded_at, actor, "
+            "to_status, changes) "
             "SELECT id, 'logged', reported_at, logged_at, 'bench', 'new', "
             "json_object('title', title, 'status', status, 'reported_at', reported_at, "
             "'logged_at', logged_at, 'updated_at', updated_at, 'priority', priority, "
-            "'impact', impact, 'urgency', urgency) FROM issues")
+            "'impact', impact, 'urgency', urgency) FROM issues"
+        )
     conn.close()
 
 
 def _peak_mb(command: list[str], cwd: Path) -> float:
-    probe = ("import resource, subprocess, sys; "
-             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", probe, *command], cwd=cwd,
-                         capture_output=True, text=True, check=True).stdout
+    probe = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return int(out.strip()) / 1024
 
 
 def _ratio(a: str, b: str, runs: int, cwd: Path) -> float:
-    out = subprocess.run([sys.executable, str(PAIRED), "-n", str(runs), "-a", a, "-b", b],
-                         cwd=cwd, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(PAIRED), "-n", str(runs), "-a", a, "-b", b],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     match = re.search(r"A/B wall median\s+([\d.]+)", out)
     assert match, out
     return float(match.group(1))
@@ -109,13 +132,21 @@ def main() -> int:
         work = Path(folder)
         (work / "baseline.py").write_text(BASELINE)
         env = {**os.environ, "NO_COLOR": "1"}
-        subprocess.run([hypercare, "init"], cwd=work, check=True, env=env,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([hypercare, "log", "first"], cwd=work, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [hypercare, "init"],
+            cwd=work,
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [hypercare, "log", "first"], cwd=work, check=True, stdout=subprocess.DEVNULL
+        )
         big = work / "big"
         big.mkdir()
-        subprocess.run([hypercare, "init"], cwd=big, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [hypercare, "init"], cwd=big, check=True, stdout=subprocess.DEVNULL
+        )
         _fill(big / "hypercare.db", args.issues)
 
         baseline = f"{sys.executable} baseline.py title"
@@ -123,8 +154,11 @@ def main() -> int:
             "log": (f"{hypercare} log 'Bench issue'", work),
             "triage": (f"{hypercare} triage 1 --impact high --urgency high", work),
             "--help": (f"{hypercare} --help", work),
-            "list": (f"{hypercare} --db big/hypercare.db list --limit 50 --sort reported "
-                     "--desc", work),
+            "list": (
+                f"{hypercare} --db big/hypercare.db list --limit 50 --sort reported "
+                "--desc",
+                work,
+            ),
         }
         print(f"{'command':10} {'ratio':>7} {'goal':>6} {'peak MB':>8}")
         for name, (command, cwd) in commands.items():

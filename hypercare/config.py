@@ -33,7 +33,11 @@ DEFAULT_TARGETS: dict[str, dict[str, str]] = {
     "P1": {"acknowledge_within": "15m", "resolve_within": "4h", "calendar": "24x7"},
     "P2": {"acknowledge_within": "1h", "resolve_within": "8h", "calendar": "24x7"},
     "P3": {"acknowledge_within": "4h", "resolve_within": "3d", "calendar": "business"},
-    "P4": {"acknowledge_within": "1d", "resolve_within": "none", "calendar": "business"},
+    "P4": {
+        "acknowledge_within": "1d",
+        "resolve_within": "none",
+        "calendar": "business",
+    },
 }
 
 # Each exit-criterion rule and the parameters it takes, with their types.
@@ -176,7 +180,9 @@ def load_settings(path: Path | None) -> Settings:
         with path.open("rb") as handle:
             document = tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file; run 'hypercare init'") from None
+        raise ConfigError(
+            f"{path}: no such config file; run 'hypercare init'"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML ({exc}); fix the file or recreate it "
@@ -353,7 +359,9 @@ class _Reader:
         try:
             span = parse_duration(text)
         except InputError:
-            raise self.fail(key, f"'{text}' is not a duration like 15m, 4h or 3d") from None
+            raise self.fail(
+                key, f"'{text}' is not a duration like 15m, 4h or 3d"
+            ) from None
         if day is not None and text.strip().lower().endswith("d"):
             # On a working-hours calendar a day is one working day.
             span = day * (span / timedelta(days=1))
@@ -388,23 +396,34 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
     project = reader.table(
         document.get("project", {}),
         "project",
-        {"name", "go_live", "planned_end", "timezone", "day_first", "database", "user",
-         "areas"},
+        {
+            "name",
+            "go_live",
+            "planned_end",
+            "timezone",
+            "day_first",
+            "database",
+            "user",
+            "areas",
+        },
     )
     timezone = reader.typed(project.get("timezone", "UTC"), "project.timezone", str)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise reader.fail(
-            "project.timezone", f"'{timezone}' is not a known time zone; use a name "
-            "like Europe/Amsterdam or UTC"
+            "project.timezone",
+            f"'{timezone}' is not a known time zone; use a name "
+            "like Europe/Amsterdam or UTC",
         ) from None
 
     calendars = _calendars(reader, document.get("calendars", {}), timezone)
     standup = reader.table(
         document.get("standup", {}), "standup", {"time", "days", "stale_after"}
     )
-    loop = reader.table(document.get("loop", {}), "loop", {"confirm_within", "update_every"})
+    loop = reader.table(
+        document.get("loop", {}), "loop", {"confirm_within", "update_every"}
+    )
     update_every = reader.table(loop.get("update_every", {}), "loop.update_every", None)
     return Settings(
         path=path,
@@ -412,11 +431,15 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         go_live=_optional_moment(reader, project, "go_live"),
         planned_end=_optional_moment(reader, project, "planned_end"),
         timezone=timezone,
-        day_first=reader.typed(project.get("day_first", True), "project.day_first", bool),
+        day_first=reader.typed(
+            project.get("day_first", True), "project.day_first", bool
+        ),
         database=reader.typed(
             project.get("database", DEFAULT_DB_NAME), "project.database", str
         ),
-        user=reader.typed(project["user"], "project.user", str) if "user" in project else None,
+        user=reader.typed(project["user"], "project.user", str)
+        if "user" in project
+        else None,
         areas=tuple(reader.typed(project.get("areas", []), "project.areas", list)),
         matrix=_matrix(reader, document.get("matrix", DEFAULT_MATRIX)),
         targets=_targets(reader, document.get("targets", DEFAULT_TARGETS), calendars),
@@ -425,8 +448,12 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         standup_days=reader.weekdays(
             standup.get("days", list(WEEKDAYS[:5])), "standup.days"
         ),
-        stale_after=reader.duration(standup.get("stale_after", "24h"), "standup.stale_after"),
-        confirm_within=reader.duration(loop.get("confirm_within", "3d"), "loop.confirm_within"),
+        stale_after=reader.duration(
+            standup.get("stale_after", "24h"), "standup.stale_after"
+        ),
+        confirm_within=reader.duration(
+            loop.get("confirm_within", "3d"), "loop.confirm_within"
+        ),
         update_every={
             _priority(reader, p, f"loop.update_every.{p}"): reader.duration(
                 v, f"loop.update_every.{p}"
@@ -436,14 +463,18 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         people=_people(reader, document.get("people", {})),
         escalation={
             str(k): reader.typed(v, f"escalation.{k}", str)
-            for k, v in reader.table(document.get("escalation", {}), "escalation", None).items()
+            for k, v in reader.table(
+                document.get("escalation", {}), "escalation", None
+            ).items()
         },
         smtp=_smtp(reader, document.get("smtp", {})),
         criteria=_criteria(reader, document.get("exit_criteria", [])),
     )
 
 
-def _optional_moment(reader: _Reader, table: dict[str, Any], key: str) -> datetime | None:
+def _optional_moment(
+    reader: _Reader, table: dict[str, Any], key: str
+) -> datetime | None:
     if key not in table or table[key] == "":
         return None
     return reader.moment(table[key], f"project.{key}")
@@ -451,7 +482,9 @@ def _optional_moment(reader: _Reader, table: dict[str, Any], key: str) -> dateti
 
 def _priority(reader: _Reader, value: Any, key: str) -> str:
     if value not in PRIORITIES:
-        raise reader.fail(key, f"names unknown priority {value!r}; use P1, P2, P3 or P4")
+        raise reader.fail(
+            key, f"names unknown priority {value!r}; use P1, P2, P3 or P4"
+        )
     return str(value)
 
 
@@ -464,7 +497,9 @@ def _matrix(reader: _Reader, value: Any) -> dict[str, dict[str, str]]:
         for urgency in URGENCIES:
             key = f"matrix.{impact}.{urgency}"
             if urgency not in row or row[urgency] == "":
-                raise reader.fail(key, "is empty; every impact × urgency cell needs P1-P4")
+                raise reader.fail(
+                    key, "is empty; every impact × urgency cell needs P1-P4"
+                )
             matrix[impact][urgency] = _priority(reader, row[urgency], key)
     return matrix
 
@@ -472,7 +507,9 @@ def _matrix(reader: _Reader, value: Any) -> dict[str, dict[str, str]]:
 def _calendars(reader: _Reader, value: Any, timezone: str) -> dict[str, Calendar]:
     table = reader.table(value, "calendars", None)
     calendars = {"24x7": Calendar(name="24x7", is_always=True, timezone=timezone)}
-    calendars["business"] = Calendar(name="business", is_always=False, timezone=timezone)
+    calendars["business"] = Calendar(
+        name="business", is_always=False, timezone=timezone
+    )
     for name, spec in table.items():
         key = f"calendars.{name}"
         spec = reader.table(
@@ -507,7 +544,9 @@ def _targets(
             key,
             {"acknowledge_within", "resolve_within", "calendar"},
         )
-        calendar_name = reader.typed(spec.get("calendar", "24x7"), f"{key}.calendar", str)
+        calendar_name = reader.typed(
+            spec.get("calendar", "24x7"), f"{key}.calendar", str
+        )
         if calendar_name not in calendars:
             raise reader.fail(
                 f"{key}.calendar",
@@ -519,9 +558,14 @@ def _targets(
         spans = {}
         for clock in ("acknowledge_within", "resolve_within"):
             raw = spec.get(clock, "none")
-            spans[clock] = None if raw == "none" else reader.duration(raw, f"{key}.{clock}", day)
+            spans[clock] = (
+                None if raw == "none" else reader.duration(raw, f"{key}.{clock}", day)
+            )
         targets[priority] = Target(
-            priority, spans["acknowledge_within"], spans["resolve_within"], calendar_name
+            priority,
+            spans["acknowledge_within"],
+            spans["resolve_within"],
+            calendar_name,
         )
     return targets
 
@@ -536,11 +580,15 @@ def _people(reader: _Reader, value: Any) -> tuple[Person, ...]:
 
 
 def _smtp(reader: _Reader, value: Any) -> Smtp:
-    spec = reader.table(value, "smtp", {"host", "port", "sender", "starttls", "username"})
+    spec = reader.table(
+        value, "smtp", {"host", "port", "sender", "starttls", "username"}
+    )
     return Smtp(
         host=reader.typed(spec.get("host", "localhost"), "smtp.host", str),
         port=reader.typed(spec.get("port", 25), "smtp.port", int),
-        sender=reader.typed(spec.get("sender", "hypercare@localhost"), "smtp.sender", str),
+        sender=reader.typed(
+            spec.get("sender", "hypercare@localhost"), "smtp.sender", str
+        ),
         starttls=reader.typed(spec.get("starttls", False), "smtp.starttls", bool),
         username=spec.get("username"),
     )
@@ -559,7 +607,8 @@ def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
         rule = spec.get("rule")
         if rule not in RULES:
             raise reader.fail(
-                label, f"has unknown rule '{rule}'; known rules: {', '.join(sorted(RULES))}"
+                label,
+                f"has unknown rule '{rule}'; known rules: {', '.join(sorted(RULES))}",
             )
         params = RULES[rule]
         reader.table(spec, label, _CRITERION_KEYS | set(params))
@@ -573,11 +622,17 @@ def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
         if values.get("clock", "resolve") not in ("acknowledge", "resolve"):
             raise reader.fail(f"{label}.clock", "must be 'acknowledge' or 'resolve'")
         for param in ("hours", "days", "target_hours", "window_days", "percent"):
-            if param in values and not 0 < values[param] <= (100 if param == "percent"
-                                                            else float("inf")):
-                raise reader.fail(f"{label}.{param}", "must be a number above 0"
-                                  + (" and at most 100" if param == "percent" else ""))
+            if param in values and not 0 < values[param] <= (
+                100 if param == "percent" else float("inf")
+            ):
+                raise reader.fail(
+                    f"{label}.{param}",
+                    "must be a number above 0"
+                    + (" and at most 100" if param == "percent" else ""),
+                )
         criteria.append(
-            Criterion(name=name, rule=rule, description=spec.get("description", ""), **values)
+            Criterion(
+                name=name, rule=rule, description=spec.get("description", ""), **values
+            )
         )
     return tuple(criteria)

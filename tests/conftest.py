@@ -7,12 +7,11 @@ terminal and ``NO_COLOR``, so output is plain and the same everywhere.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
 from typing import Any
-
-import functools
 
 import pytest
 import typer.main
@@ -29,13 +28,17 @@ SERVICENOW_CSV = (
 )
 HELPDESK_CSV = SHARED_DATA / "helpdesk-italian-software-company" / "finale.csv"
 OLIST_CSV = (
-    SHARED_DATA / "olist-order-reviews-csat" / "olist_order_reviews_dataset.first6123.csv"
+    SHARED_DATA
+    / "olist-order-reviews-csat"
+    / "olist_order_reviews_dataset.first6123.csv"
 )
 TEST_DATA = Path(__file__).parent / "data"
 _REAL_DATA_NAMES = ("SERVICENOW_CSV", "HELPDESK_CSV", "OLIST_CSV", "SHARED_DATA")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
     """Skip tests that read ../shared/data when it is not beside the clone.
 
     The real exports are not part of this repository; a user who runs the
@@ -58,7 +61,12 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("HYPERCARE_USER", "tester")
-    for name in ("HYPERCARE_DB", "HYPERCARE_CONFIG", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+    for name in (
+        "HYPERCARE_DB",
+        "HYPERCARE_CONFIG",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 

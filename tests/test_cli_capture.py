@@ -40,11 +40,36 @@ def test_log_prints_the_number_and_json_row(project: Path) -> None:
     assert run("log", "First").stdout == "1\n"
 
     row = run(
-        "log", "Invoice PDF is blank", "--type", "bug", "--area", "billing",
-        "--channel", "email", "--reporter", "Ana Ruiz", "--contact", "ana@example.com",
-        "--group", "end-user", "--reported-at", "2026-03-02 10:00", "--at",
-        "2026-03-02 10:30", "--ref", "SN-1", "--tag", "pdf", "--tag", "invoices",
-        "--impact", "high", "--urgency", "immediate", "--format", "json",
+        "log",
+        "Invoice PDF is blank",
+        "--type",
+        "bug",
+        "--area",
+        "billing",
+        "--channel",
+        "email",
+        "--reporter",
+        "Ana Ruiz",
+        "--contact",
+        "ana@example.com",
+        "--group",
+        "end-user",
+        "--reported-at",
+        "2026-03-02 10:00",
+        "--at",
+        "2026-03-02 10:30",
+        "--ref",
+        "SN-1",
+        "--tag",
+        "pdf",
+        "--tag",
+        "invoices",
+        "--impact",
+        "high",
+        "--urgency",
+        "immediate",
+        "--format",
+        "json",
     ).json()
 
     assert row["id"] == 2
@@ -67,16 +92,38 @@ def test_log_reads_the_description_from_stdin(project: Path) -> None:
 def test_override_needs_a_reason_and_keeps_it(project: Path) -> None:
     run("log", "Payroll run fails")
 
-    failed = run("triage", "1", "--impact", "low", "--urgency", "low", "--priority", "P1",
-                 expect=2)
-    run("triage", "1", "--impact", "low", "--urgency", "low", "--priority", "P1",
-        "--reason", "payroll deadline tonight")
+    failed = run(
+        "triage",
+        "1",
+        "--impact",
+        "low",
+        "--urgency",
+        "low",
+        "--priority",
+        "P1",
+        expect=2,
+    )
+    run(
+        "triage",
+        "1",
+        "--impact",
+        "low",
+        "--urgency",
+        "low",
+        "--priority",
+        "P1",
+        "--reason",
+        "payroll deadline tonight",
+    )
     issue = run("show", "1", "--format", "json").json()["issue"]
 
     assert failed.stderr == (
         "Error: --priority overrides the matrix and needs --reason TEXT\n"
     )
-    assert (issue["priority"], issue["priority_reason"]) == ("P1", "payroll deadline tonight")
+    assert (issue["priority"], issue["priority_reason"]) == (
+        "P1",
+        "payroll deadline tonight",
+    )
 
 
 def test_triage_without_a_terminal_names_the_flags(project: Path) -> None:
@@ -91,20 +138,33 @@ def test_triage_without_a_terminal_names_the_flags(project: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("log", "x", "--impact", "severe", "--urgency", "high"),
-         "Error: unknown impact 'severe'; use --impact high|medium|low"),
-        (("log", "x", "--channel", "fax"),
-         "Error: unknown channel 'fax'; use --channel helpdesk|email|chat|phone|meeting|"
-         "survey|monitoring|api-gateway|llm-gateway"),
-        (("log", "x", "--impact", "high"),
-         "Error: give both --impact and --urgency to triage at once, or neither"),
+        (
+            ("log", "x", "--impact", "severe", "--urgency", "high"),
+            "Error: unknown impact 'severe'; use --impact high|medium|low",
+        ),
+        (
+            ("log", "x", "--channel", "fax"),
+            "Error: unknown channel 'fax'; use --channel "
+            "helpdesk|email|chat|phone|meeting|"
+            "survey|monitoring|api-gateway|llm-gateway",
+        ),
+        (
+            ("log", "x", "--impact", "high"),
+            "Error: give both --impact and --urgency to triage at once, or neither",
+        ),
         (("log", "  "), "Error: the title is empty; give the issue a short title"),
-        (("triage", "7", "--impact", "high", "--urgency", "low"),
-         "Error: there is no issue 7; 'hypercare list' shows the issues"),
-        (("triage", "1", "--impact", "severe", "--urgency", "high"),
-         "Error: unknown impact 'severe'; use --impact high|medium|low"),
-        (("triage", "1", "--impact", "high"),
-         "Error: issue 1 needs --impact and --urgency (or --priority with --reason)"),
+        (
+            ("triage", "7", "--impact", "high", "--urgency", "low"),
+            "Error: there is no issue 7; 'hypercare list' shows the issues",
+        ),
+        (
+            ("triage", "1", "--impact", "severe", "--urgency", "high"),
+            "Error: unknown impact 'severe'; use --impact high|medium|low",
+        ),
+        (
+            ("triage", "1", "--impact", "high"),
+            "Error: issue 1 needs --impact and --urgency (or --priority with --reason)",
+        ),
     ],
 )
 def test_bad_capture_input_is_one_line_and_exit_2(
@@ -132,8 +192,11 @@ def test_matrix_shows_the_matrix_in_force(project: Path) -> None:
 
 def test_matrix_from_an_edited_config(project: Path) -> None:
     config = project / "hypercare.toml"
-    config.write_text(config.read_text().replace(
-        '[matrix.low]\nimmediate = "P3"', '[matrix.low]\nimmediate = "P2"'))
+    config.write_text(
+        config.read_text().replace(
+            '[matrix.low]\nimmediate = "P3"', '[matrix.low]\nimmediate = "P2"'
+        )
+    )
     run("log", "x")
 
     run("triage", "1", "--impact", "low", "--urgency", "immediate")

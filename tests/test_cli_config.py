@@ -11,8 +11,15 @@ from tests.conftest import run
 
 
 def test_init_writes_config_and_database(isolated: Path) -> None:
-    result = run("init", "--name", "Payroll", "--go-live", "2026-03-02 09:00", "--tz",
-                 "Europe/Berlin")
+    result = run(
+        "init",
+        "--name",
+        "Payroll",
+        "--go-live",
+        "2026-03-02 09:00",
+        "--tz",
+        "Europe/Berlin",
+    )
 
     assert result.stdout == (
         f"Wrote {isolated / 'hypercare.toml'}\nCreated {isolated / 'hypercare.db'}\n"
@@ -20,8 +27,12 @@ def test_init_writes_config_and_database(isolated: Path) -> None:
     text = (isolated / "hypercare.toml").read_text()
     assert 'go_live = "2026-03-02T08:00:00Z"' in text
     assert 'timezone = "Europe/Berlin"' in text
-    tables = {r[0] for r in sqlite3.connect(isolated / "hypercare.db").execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {
+        r[0]
+        for r in sqlite3.connect(isolated / "hypercare.db").execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        )
+    }
     assert {"issues", "events"} <= tables
 
 
@@ -29,7 +40,8 @@ def test_init_refuses_to_overwrite_without_force(project: Path) -> None:
     result = run("init", expect=2)
 
     assert result.stderr == (
-        f"Error: {project / 'hypercare.toml'} already exists; pass --force to overwrite it\n"
+        f"Error: {project / 'hypercare.toml'} already exists; pass --force to "
+        "overwrite it\n"
     )
     run("init", "--force")
 
@@ -38,7 +50,8 @@ def test_init_with_a_bad_zone_writes_nothing(isolated: Path) -> None:
     result = run("init", "--tz", "Mars/Olympus", expect=2)
 
     assert result.stderr == (
-        "Error: unknown time zone 'Mars/Olympus'; use a name like Europe/Amsterdam or UTC\n"
+        "Error: unknown time zone 'Mars/Olympus'; use a name like Europe/Amsterdam "
+        "or UTC\n"
     )
     assert list(isolated.iterdir()) == []
 
@@ -47,7 +60,8 @@ def test_no_database_says_to_run_init(isolated: Path) -> None:
     result = run("list", expect=2)
 
     assert result.stderr == (
-        "Error: no hypercare database here: run 'hypercare init' to create one, or pass "
+        "Error: no hypercare database here: run 'hypercare init' to create one, or "
+        "pass "
         "--db FILE or set HYPERCARE_DB\n"
     )
 
@@ -67,7 +81,8 @@ def test_corrupt_db_file(isolated: Path) -> None:
     result = run("--db", "bad.db", "list", expect=2)
 
     assert result.stderr == (
-        "Error: bad.db is not a readable SQLite database (file is not a database); restore "
+        "Error: bad.db is not a readable SQLite database (file is not a database); "
+        "restore "
         "it from a backup or run 'hypercare init' in a new folder\n"
     )
 
@@ -78,26 +93,31 @@ def test_foreign_sqlite_file(isolated: Path) -> None:
     result = run("--db", "other.db", "list", expect=2)
 
     assert result.stderr == (
-        "Error: other.db is not a hypercare database; pass --db with a hypercare database "
+        "Error: other.db is not a hypercare database; pass --db with a hypercare "
+        "database "
         "or run 'hypercare init' in a new folder\n"
     )
 
 
 def test_newer_schema_is_refused(project: Path) -> None:
     with sqlite3.connect(project / "hypercare.db") as conn:
-        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                     "VALUES ('hypercare', 'm999_from_the_future', '2030-01-01')")
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('hypercare', 'm999_from_the_future', '2030-01-01')"
+        )
 
     result = run("list", expect=2)
 
     assert result.stderr == (
-        f"Error: {project / 'hypercare.db'} was written by a newer hypercare (schema step "
+        f"Error: {project / 'hypercare.db'} was written by a newer hypercare "
+        "(schema step "
         "'m999_from_the_future'); upgrade hypercare to open it\n"
     )
 
 
-def test_db_found_from_a_subfolder_and_by_env(project: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_db_found_from_a_subfolder_and_by_env(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run("log", "x")
     sub = project / "a" / "b"
     sub.mkdir(parents=True)
@@ -120,22 +140,43 @@ def _edit(project: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("[project]\n", "[project]\ncolour = \"red\"\n",
-         "project.colour is not a known key; known keys: areas, database, day_first, "
-         "go_live, name, planned_end, timezone, user"),
-        ('high = "P2"\n', "", "matrix.high.high is empty; every impact × urgency cell "
-         "needs P1-P4"),
-        ('high = "P2"\n', 'high = "P7"\n', "matrix.high.high names unknown priority 'P7'; "
-         "use P1, P2, P3 or P4"),
-        ('timezone = "UTC"', 'timezone = "Nowhere/City"',
-         "project.timezone 'Nowhere/City' is not a known time zone; use a name like "
-         "Europe/Amsterdam or UTC"),
-        ('resolve_within = "4h"', 'resolve_within = "soon"',
-         "targets.P1.resolve_within 'soon' is not a duration like 15m, 4h or 3d"),
-        ('rule = "no_open_priority"', 'rule = "no_p1_evr"',
-         "exit criterion 'no-p1-72h' has unknown rule 'no_p1_evr'; known rules: "
-         "backlog_not_growing, csat_at_least, error_rate_under, max_open_age, mttr_under, "
-         "no_open_priority, reopen_rate_under, signoff, sla_compliance, uptime_at_least"),
+        (
+            "[project]\n",
+            '[project]\ncolour = "red"\n',
+            "project.colour is not a known key; known keys: areas, database, "
+            "day_first, "
+            "go_live, name, planned_end, timezone, user",
+        ),
+        (
+            'high = "P2"\n',
+            "",
+            "matrix.high.high is empty; every impact × urgency cell needs P1-P4",
+        ),
+        (
+            'high = "P2"\n',
+            'high = "P7"\n',
+            "matrix.high.high names unknown priority 'P7'; use P1, P2, P3 or P4",
+        ),
+        (
+            'timezone = "UTC"',
+            'timezone = "Nowhere/City"',
+            "project.timezone 'Nowhere/City' is not a known time zone; use a name like "
+            "Europe/Amsterdam or UTC",
+        ),
+        (
+            'resolve_within = "4h"',
+            'resolve_within = "soon"',
+            "targets.P1.resolve_within 'soon' is not a duration like 15m, 4h or 3d",
+        ),
+        (
+            'rule = "no_open_priority"',
+            'rule = "no_p1_evr"',
+            "exit criterion 'no-p1-72h' has unknown rule 'no_p1_evr'; known rules: "
+            "backlog_not_growing, csat_at_least, error_rate_under, max_open_age, "
+            "mttr_under, "
+            "no_open_priority, reopen_rate_under, signoff, sla_compliance, "
+            "uptime_at_least",
+        ),
     ],
 )
 def test_broken_config_names_the_key_and_file(
@@ -153,7 +194,9 @@ def test_config_that_is_not_toml(project: Path) -> None:
 
     result = run("list", expect=2)
 
-    assert result.stderr.startswith(f"Error: {project / 'hypercare.toml'} is not valid TOML (")
+    assert result.stderr.startswith(
+        f"Error: {project / 'hypercare.toml'} is not valid TOML ("
+    )
     assert result.stderr.endswith(
         "); fix the file or recreate it with 'hypercare init --force'\n"
     )

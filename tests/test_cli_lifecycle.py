@@ -10,10 +10,25 @@ from tests.conftest import run
 
 
 def test_walk_every_state_then_reopen_and_close_again(project: Path) -> None:
-    run("log", "Orders stuck", "--reported-at", "2026-03-02 08:00", "--at",
-        "2026-03-02 08:05")
+    run(
+        "log",
+        "Orders stuck",
+        "--reported-at",
+        "2026-03-02 08:00",
+        "--at",
+        "2026-03-02 08:05",
+    )
     steps = [
-        ("triage", "1", "--impact", "high", "--urgency", "high", "--at", "2026-03-02 08:10"),
+        (
+            "triage",
+            "1",
+            "--impact",
+            "high",
+            "--urgency",
+            "high",
+            "--at",
+            "2026-03-02 08:10",
+        ),
         ("ack", "1", "--at", "2026-03-02 08:15"),
         ("assign", "1", "Orders team", "--at", "2026-03-02 08:20"),
         ("start", "1", "--at", "2026-03-02 08:30"),
@@ -22,8 +37,16 @@ def test_walk_every_state_then_reopen_and_close_again(project: Path) -> None:
         ("escalate", "1", "--level", "L3", "--at", "2026-03-02 10:30"),
         ("comment", "1", "Patch applied in test", "--at", "2026-03-02 11:00"),
         ("test", "1", "--at", "2026-03-02 11:30"),
-        ("resolve", "1", "--code", "fixed", "--resolution", "Patched", "--at",
-         "2026-03-02 12:00"),
+        (
+            "resolve",
+            "1",
+            "--code",
+            "fixed",
+            "--resolution",
+            "Patched",
+            "--at",
+            "2026-03-02 12:00",
+        ),
         ("close", "1", "--at", "2026-03-03 09:00"),
         ("reopen", "1", "--reason", "Came back", "--at", "2026-03-04 09:00"),
         ("resolve", "1", "--resolution", "Patched again", "--at", "2026-03-04 12:00"),
@@ -33,8 +56,11 @@ def test_walk_every_state_then_reopen_and_close_again(project: Path) -> None:
         run(*step)
 
     shown = run("show", "1", "--format", "json").json()
-    moves = [(e["from_status"], e["to_status"], e["at"]) for e in shown["events"]
-             if e["kind"] == "status"]
+    moves = [
+        (e["from_status"], e["to_status"], e["at"])
+        for e in shown["events"]
+        if e["kind"] == "status"
+    ]
 
     assert moves == [
         ("new", "acknowledged", "2026-03-02T08:15:00Z"),
@@ -87,22 +113,42 @@ def test_close_on_a_new_issue_names_the_allowed_states(project: Path) -> None:
 @pytest.mark.parametrize(
     ("setup", "command", "message"),
     [
-        ([], ("reopen", "1", "--reason", "x"),
-         "Error: issue 1 is new; cannot reopen it. Allowed next states: acknowledged, "
-         "in_progress, on_hold, resolved, duplicate, rejected, deferred (commands: ack, "
-         "start, hold, resolve, duplicate, reject, defer)"),
-        ([("reject", "1", "--reason", "not a fault")], ("start", "1"),
-         "Error: issue 1 is rejected; cannot start it. Allowed next states: none "
-         "(it is final)"),
-        ([], ("duplicate", "1", "--of", "1"),
-         "Error: issue 1 cannot be a duplicate of itself"),
-        ([], ("duplicate", "1", "--of", "9"),
-         "Error: there is no issue 9; 'hypercare list' shows the issues"),
-        ([], ("escalate", "1", "--level", "L9"),
-         "Error: unknown level 'L9'; use --level L1|L2|L3|vendor"),
-        ([], ("ack", "1", "--at", "2026-03-01 00:00"),
-         "Error: --at 2026-03-01T00:00:00Z is before issue 1 was reported "
-         "(2026-03-02T10:00:00Z); give a later time"),
+        (
+            [],
+            ("reopen", "1", "--reason", "x"),
+            "Error: issue 1 is new; cannot reopen it. Allowed next states: "
+            "acknowledged, "
+            "in_progress, on_hold, resolved, duplicate, rejected, deferred "
+            "(commands: ack, "
+            "start, hold, resolve, duplicate, reject, defer)",
+        ),
+        (
+            [("reject", "1", "--reason", "not a fault")],
+            ("start", "1"),
+            "Error: issue 1 is rejected; cannot start it. Allowed next states: none "
+            "(it is final)",
+        ),
+        (
+            [],
+            ("duplicate", "1", "--of", "1"),
+            "Error: issue 1 cannot be a duplicate of itself",
+        ),
+        (
+            [],
+            ("duplicate", "1", "--of", "9"),
+            "Error: there is no issue 9; 'hypercare list' shows the issues",
+        ),
+        (
+            [],
+            ("escalate", "1", "--level", "L9"),
+            "Error: unknown level 'L9'; use --level L1|L2|L3|vendor",
+        ),
+        (
+            [],
+            ("ack", "1", "--at", "2026-03-01 00:00"),
+            "Error: --at 2026-03-01T00:00:00Z is before issue 1 was reported "
+            "(2026-03-02T10:00:00Z); give a later time",
+        ),
     ],
 )
 def test_refused_moves_change_nothing(
@@ -144,7 +190,9 @@ def test_reassignment_is_counted(project: Path) -> None:
 
 def test_by_defaults_to_the_configured_user(project: Path) -> None:
     config = project / "hypercare.toml"
-    config.write_text(config.read_text().replace('[project]\n', '[project]\nuser = "lead"\n'))
+    config.write_text(
+        config.read_text().replace("[project]\n", '[project]\nuser = "lead"\n')
+    )
     run("log", "x")
 
     events = run("show", "1", "--format", "json").json()["events"]

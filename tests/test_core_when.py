@@ -58,8 +58,13 @@ def test_unreadable_times_are_refused(text: str, day_first: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("15m", timedelta(minutes=15)), ("4h", timedelta(hours=4)),
-     ("3d", timedelta(days=3)), ("1w", timedelta(weeks=1)), ("90s", timedelta(seconds=90))],
+    [
+        ("15m", timedelta(minutes=15)),
+        ("4h", timedelta(hours=4)),
+        ("3d", timedelta(days=3)),
+        ("1w", timedelta(weeks=1)),
+        ("90s", timedelta(seconds=90)),
+    ],
 )
 def test_durations(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected

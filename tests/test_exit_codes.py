@@ -42,13 +42,15 @@ def test_a_bug_is_three(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run("log", "x", expect=ExitCode.BUG)
 
     assert result.stderr == (
-        "Error: internal error (RuntimeError: boom); this is a bug in hypercare. Run again "
+        "Error: internal error (RuntimeError: boom); this is a bug in hypercare. "
+        "Run again "
         "with --debug for the traceback and report it.\n"
     )
 
 
-def test_a_bug_shows_a_traceback_with_debug(project: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bug_shows_a_traceback_with_debug(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hypercare.core.issues as issues
 
     def broken(*args: object, **kwargs: object) -> None:

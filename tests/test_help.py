@@ -30,7 +30,9 @@ def test_there_are_commands() -> None:
 def test_command_has_help_with_an_example(command: tuple[str, ...]) -> None:
     result = run(*command, "--help")
 
-    assert "Example" in result.stdout, f"hypercare {' '.join(command)} --help has no example"
+    assert "Example" in result.stdout, (
+        f"hypercare {' '.join(command)} --help has no example"
+    )
 
 
 def test_version() -> None:

@@ -30,7 +30,10 @@ def test_eight_processes_logging_fifty_issues_each(project: Path) -> None:
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, str(start), str(worker)],
-            cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            cwd=project,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for worker in range(8)
     ]

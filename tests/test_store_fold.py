@@ -20,11 +20,12 @@ def fold_mismatches(db: Path) -> list[tuple[int, str, Any, Any]]:
     folded: dict[int, dict[str, Any]] = {}
     for event in conn.execute("SELECT issue_id, changes FROM events ORDER BY id"):
         folded.setdefault(event["issue_id"], dict(DEFAULTS)).update(
-            json.loads(event["changes"]))
+            json.loads(event["changes"])
+        )
     mismatches = []
     for row in conn.execute("SELECT * FROM issues"):
         state = folded.get(row["id"], {})
-        for column in row.keys():
+        for column in row.keys():  # noqa: SIM118 (iterating a Row yields values)
             if column != "id" and row[column] != state.get(column):
                 mismatches.append((row["id"], column, row[column], state.get(column)))
     conn.close()

@@ -84,21 +84,38 @@ def _version(value: bool) -> None:
 
 def root(
     db: Annotated[
-        Path | None, typer.Option("--db", help="The database file (else HYPERCARE_DB, "
-                                  "else the one named by the nearest hypercare.toml).")
+        Path | None,
+        typer.Option(
+            "--db",
+            help="The database file (else HYPERCARE_DB, "
+            "else the one named by the nearest hypercare.toml).",
+        ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="The config file (else HYPERCARE_CONFIG, "
-                                  "else the nearest hypercare.toml upward).")
+        Path | None,
+        typer.Option(
+            "--config",
+            help="The config file (else HYPERCARE_CONFIG, "
+            "else the nearest hypercare.toml upward).",
+        ),
     ] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
-                                         help="More detail on stderr.")] = 0,
-    quiet: Annotated[int, typer.Option("--quiet", "-q", count=True,
-                                       help="Less detail on stderr.")] = 0,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of bugs.")] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr.")
+    ] = 0,
+    quiet: Annotated[
+        int, typer.Option("--quiet", "-q", count=True, help="Less detail on stderr.")
+    ] = 0,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of bugs.")
+    ] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True,
-                           help="Show the version and exit.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """Hypercare: triage, measure and hand over after a go-live."""
@@ -152,7 +169,8 @@ def _keep_only(app: typer.Typer, name: str) -> None:
     from typer.main import get_command_name
 
     commands = [
-        info for info in app.registered_commands
+        info
+        for info in app.registered_commands
         if (info.name or get_command_name(info.callback.__name__)) == name  # type: ignore[union-attr]
     ]
     groups = [info for info in app.registered_groups if info.name == name]

@@ -12,7 +12,15 @@ from hypercare.cli.context import current
 from hypercare.cli.options import At, By, check_format
 from hypercare.core.when import to_iso
 from hypercare.errors import InputError
-from hypercare.models import CAUSES, CHANNELS, GROUPS, IMPACTS, PRIORITIES, TYPES, URGENCIES
+from hypercare.models import (
+    CAUSES,
+    CHANNELS,
+    GROUPS,
+    IMPACTS,
+    PRIORITIES,
+    TYPES,
+    URGENCIES,
+)
 
 
 def _choices(values: tuple[str, ...]) -> str:
@@ -23,23 +31,40 @@ def log(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="A short title of what was reported.")],
     description: Annotated[
-        str | None, typer.Option("--description", "-d", help="Free text; '-' reads stdin.")
+        str | None,
+        typer.Option("--description", "-d", help="Free text; '-' reads stdin."),
     ] = None,
     type_: Annotated[str | None, typer.Option("--type", help=_choices(TYPES))] = None,
-    area: Annotated[str | None, typer.Option("--area", help="Affected area or module.")] = None,
-    channel: Annotated[str | None, typer.Option("--channel", help=_choices(CHANNELS))] = None,
-    reporter: Annotated[str | None, typer.Option("--reporter", help="Who reported it.")] = None,
+    area: Annotated[
+        str | None, typer.Option("--area", help="Affected area or module.")
+    ] = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help=_choices(CHANNELS))
+    ] = None,
+    reporter: Annotated[
+        str | None, typer.Option("--reporter", help="Who reported it.")
+    ] = None,
     contact: Annotated[
-        str | None, typer.Option("--contact", help="How to reach the reporter (e-mail).")
+        str | None,
+        typer.Option("--contact", help="How to reach the reporter (e-mail)."),
     ] = None,
     group: Annotated[str | None, typer.Option("--group", help=_choices(GROUPS))] = None,
     reported_at: Annotated[
-        str | None, typer.Option("--reported-at", help="When it was reported (default: now).")
+        str | None,
+        typer.Option("--reported-at", help="When it was reported (default: now)."),
     ] = None,
-    ref: Annotated[str | None, typer.Option("--ref", help="Its id in another system.")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag; repeatable.")] = None,
-    impact: Annotated[str | None, typer.Option("--impact", help=_choices(IMPACTS))] = None,
-    urgency: Annotated[str | None, typer.Option("--urgency", help=_choices(URGENCIES))] = None,
+    ref: Annotated[
+        str | None, typer.Option("--ref", help="Its id in another system.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="A tag; repeatable.")
+    ] = None,
+    impact: Annotated[
+        str | None, typer.Option("--impact", help=_choices(IMPACTS))
+    ] = None,
+    urgency: Annotated[
+        str | None, typer.Option("--urgency", help=_choices(URGENCIES))
+    ] = None,
     at: At = None,
     by: By = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
@@ -58,10 +83,19 @@ def log(
         description = sys.stdin.read()
     reported = env.when(reported_at) if reported_at else env.when(at)
     new = NewIssue(
-        title=title, description=description, type=type_, area=area, channel=channel,
-        reporter=reporter, contact=contact, reporter_group=group,
-        reported_at=to_iso(reported), external_ref=ref, tags=tuple(tag or ()),
-        impact=impact, urgency=urgency,
+        title=title,
+        description=description,
+        type=type_,
+        area=area,
+        channel=channel,
+        reporter=reporter,
+        contact=contact,
+        reporter_group=group,
+        reported_at=to_iso(reported),
+        external_ref=ref,
+        tags=tuple(tag or ()),
+        impact=impact,
+        urgency=urgency,
     )
     issue = log_issue(env.store(), env.settings(), new, stamp)
     if fmt == "json":
@@ -78,21 +112,32 @@ def triage(
     number: Annotated[
         int | None, typer.Argument(help="The issue; omit to walk the untriaged queue.")
     ] = None,
-    impact: Annotated[str | None, typer.Option("--impact", help=_choices(IMPACTS))] = None,
-    urgency: Annotated[str | None, typer.Option("--urgency", help=_choices(URGENCIES))] = None,
+    impact: Annotated[
+        str | None, typer.Option("--impact", help=_choices(IMPACTS))
+    ] = None,
+    urgency: Annotated[
+        str | None, typer.Option("--urgency", help=_choices(URGENCIES))
+    ] = None,
     priority: Annotated[
         str | None,
-        typer.Option("--priority", help=f"{_choices(PRIORITIES)}; overrides the matrix."),
+        typer.Option(
+            "--priority", help=f"{_choices(PRIORITIES)}; overrides the matrix."
+        ),
     ] = None,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why the matrix is overridden.")
     ] = None,
     type_: Annotated[str | None, typer.Option("--type", help=_choices(TYPES))] = None,
-    area: Annotated[str | None, typer.Option("--area", help="Affected area or module.")] = None,
-    cause: Annotated[
-        str | None, typer.Option("--cause", help=f"Root-cause guess: {_choices(CAUSES)}.")
+    area: Annotated[
+        str | None, typer.Option("--area", help="Affected area or module.")
     ] = None,
-    assignee: Annotated[str | None, typer.Option("--assignee", help="Who works on it.")] = None,
+    cause: Annotated[
+        str | None,
+        typer.Option("--cause", help=f"Root-cause guess: {_choices(CAUSES)}."),
+    ] = None,
+    assignee: Annotated[
+        str | None, typer.Option("--assignee", help="Who works on it.")
+    ] = None,
     at: At = None,
     by: By = None,
 ) -> None:
@@ -102,21 +147,33 @@ def triage(
 
     Without a number, walks the untriaged queue (oldest first) in a terminal.
     """
-    from hypercare.core.issues import Triage, triage as classify
+    from hypercare.core.issues import Triage
+    from hypercare.core.issues import triage as classify
 
     env = current()
     if number is None:
         _walk_queue(at, by)
         return
-    t = Triage(impact=impact, urgency=urgency, priority=priority, reason=reason,
-               type=type_, area=area, cause=cause, assignee=assignee)
+    t = Triage(
+        impact=impact,
+        urgency=urgency,
+        priority=priority,
+        reason=reason,
+        type=type_,
+        area=area,
+        cause=cause,
+        assignee=assignee,
+    )
     issue = classify(env.store(), env.settings(), number, t, env.stamp(at, by))
-    output.echo(f"Issue {issue.id}: {issue.priority} ({issue.impact} impact, "
-                f"{issue.urgency} urgency)")
+    output.echo(
+        f"Issue {issue.id}: {issue.priority} ({issue.impact} impact, "
+        f"{issue.urgency} urgency)"
+    )
 
 
 def _walk_queue(at: str | None, by: str | None) -> None:
-    from hypercare.core.issues import Triage, get_issue, triage as classify
+    from hypercare.core.issues import Triage, get_issue
+    from hypercare.core.issues import triage as classify
     from hypercare.store.issues import untriaged_ids
 
     if not output.is_interactive():
@@ -141,7 +198,9 @@ def _walk_queue(at: str | None, by: str | None) -> None:
             return
         if not answers:
             continue
-        done = classify(store, env.settings(), issue_id, Triage(**answers), env.stamp(at, by))
+        done = classify(
+            store, env.settings(), issue_id, Triage(**answers), env.stamp(at, by)
+        )
         output.echo(f"Issue {done.id}: {done.priority}")
 
 
@@ -156,8 +215,11 @@ def _ask_fields() -> dict[str, str] | None:
     ):
         while True:
             hint = "/".join(allowed)
-            raw = typer.prompt(f"  {field} [{hint}]", default="" if not is_required else None,
-                               show_default=False).strip()
+            raw = typer.prompt(
+                f"  {field} [{hint}]",
+                default="" if not is_required else None,
+                show_default=False,
+            ).strip()
             if raw == "q":
                 return None
             if raw == "s":

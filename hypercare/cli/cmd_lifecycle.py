@@ -13,8 +13,9 @@ from hypercare.errors import InputError
 from hypercare.models import LEVELS
 
 
-def _moved(number: int, action: str, at: str | None, by: str | None,
-           detail: object = None) -> None:
+def _moved(
+    number: int, action: str, at: str | None, by: str | None, detail: object = None
+) -> None:
     from hypercare.core.issues import move
 
     env = current()
@@ -50,7 +51,7 @@ def hold(
     at: At = None,
     by: By = None,
 ) -> None:
-    """Put an issue on hold (waiting on the reporter or a vendor); its resolve clock pauses.
+    """Put an issue on hold (waiting on the reporter or a vendor); pauses its clock.
 
     Example: hypercare hold 12 --reason "waiting for the vendor's patch"
     """
@@ -70,7 +71,9 @@ def resolve(
     resolution: Annotated[
         str | None, typer.Option("--resolution", help="What fixed it.")
     ] = None,
-    code: Annotated[str | None, typer.Option("--code", help="A resolution code.")] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="A resolution code.")
+    ] = None,
     workaround: Annotated[
         str | None, typer.Option("--workaround", help="How users can get by meanwhile.")
     ] = None,
@@ -82,12 +85,15 @@ def resolve(
 ) -> None:
     """Resolve an issue.
 
-    Example: hypercare resolve 12 --code fixed --resolution "Corrected the tax table" --kb
+    Example: hypercare resolve 12 --code fixed --resolution "Fixed the tax table" --kb
     """
     from hypercare.core.issues import Move, Resolution
 
-    detail = Move(resolution=Resolution(code=code, text=resolution, workaround=workaround,
-                                        is_kb=kb))
+    detail = Move(
+        resolution=Resolution(
+            code=code, text=resolution, workaround=workaround, is_kb=kb
+        )
+    )
     _moved(number, "resolve", at, by, detail)
 
 
@@ -96,8 +102,11 @@ def close(
     note: Note = None,
     unconfirmed: Annotated[
         str | None,
-        typer.Option("--unconfirmed-older-than", help="Instead, close every resolved "
-                     "issue its reporter left unconfirmed this long, e.g. 3d."),
+        typer.Option(
+            "--unconfirmed-older-than",
+            help="Instead, close every resolved "
+            "issue its reporter left unconfirmed this long, e.g. 3d.",
+        ),
     ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Close them without asking.")
@@ -221,6 +230,19 @@ def escalate(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (ack, start, hold, test, resolve, close, reopen, duplicate, reject,
-                    defer, assign, comment, escalate):
+    for command in (
+        ack,
+        start,
+        hold,
+        test,
+        resolve,
+        close,
+        reopen,
+        duplicate,
+        reject,
+        defer,
+        assign,
+        comment,
+        escalate,
+    ):
         app.command()(command)

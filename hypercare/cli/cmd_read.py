@@ -44,7 +44,8 @@ def _statuses(values: list[str]) -> tuple[str, ...]:
             chosen.append(value)
         else:
             raise InputError(
-                f"unknown status '{value}'; use open, done or one of: {', '.join(STATUSES)}"
+                f"unknown status '{value}'; use open, done or one of: "
+                + ", ".join(STATUSES)
             )
     return tuple(dict.fromkeys(chosen))
 
@@ -65,12 +66,21 @@ def list_(
     since: Annotated[
         str | None, typer.Option("--since", help="Reported at or after this WHEN.")
     ] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Reported before this WHEN.")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Reported before this WHEN.")
+    ] = None,
     sort: Annotated[
-        str, typer.Option("--sort", help="id, reported, updated, priority, status or title.")
+        str,
+        typer.Option(
+            "--sort", help="id, reported, updated, priority, status or title."
+        ),
     ] = "id",
-    desc: Annotated[bool, typer.Option("--desc", help="Sort in descending order.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", help="At most N issues.")] = None,
+    desc: Annotated[
+        bool, typer.Option("--desc", help="Sort in descending order.")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="At most N issues.")
+    ] = None,
     fmt: TableFormat = "table",
 ) -> None:
     """List issues, filtered and sorted.
@@ -84,12 +94,18 @@ def list_(
         raise InputError(f"unknown sort key '{sort}'; use --sort {'|'.join(SORT_KEYS)}")
     env = current()
     wanted = IssueFilter(
-        statuses=_statuses(status or []), priorities=tuple(priority or ()),
-        types=tuple(type_ or ()), areas=tuple(area or ()), channels=tuple(channel or ()),
-        assignees=tuple(assignee or ()), search=search,
+        statuses=_statuses(status or []),
+        priorities=tuple(priority or ()),
+        types=tuple(type_ or ()),
+        areas=tuple(area or ()),
+        channels=tuple(channel or ()),
+        assignees=tuple(assignee or ()),
+        search=search,
         since=to_iso(env.when(since)) if since else None,
         until=to_iso(env.when(until)) if until else None,
-        sort=sort, descending=desc, limit=limit,
+        sort=sort,
+        descending=desc,
+        limit=limit,
     )
     rows = list_issues(env.store().conn, wanted)
     output.emit_rows(rows, LIST_COLUMNS, fmt, empty="No issues match.")
@@ -101,8 +117,11 @@ def _describe(event: dict[str, object]) -> str:
         parts.append(f"{event['from_status']} → {event['to_status']}")
     changes = event["changes"]
     assert isinstance(changes, dict)
-    shown = {k: v for k, v in changes.items()
-             if k not in ("updated_at", "status") and v is not None}
+    shown = {
+        k: v
+        for k, v in changes.items()
+        if k not in ("updated_at", "status") and v is not None
+    }
     if event["kind"] != "logged" and shown:
         parts.append(", ".join(f"{k}={v}" for k, v in shown.items()))
     if event["note"]:
@@ -129,9 +148,12 @@ def show(number: IssueNumber, fmt: TableFormat = "table") -> None:
         output.emit_rows(event_rows, EVENT_COLUMNS, fmt)
         return
     fields = [(k, v) for k, v in issue.as_dict().items() if v not in (None, "", 0)]
-    output.emit_rows([{"field": k, "value": v} for k, v in fields],
-                     [("field", "field"), ("value", "value")], "table",
-                     title=f"Issue {issue.id}")
+    output.emit_rows(
+        [{"field": k, "value": v} for k, v in fields],
+        [("field", "field"), ("value", "value")],
+        "table",
+        title=f"Issue {issue.id}",
+    )
     output.echo()
     output.emit_rows(event_rows, EVENT_COLUMNS, "table", title="Timeline")
 

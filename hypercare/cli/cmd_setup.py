@@ -13,20 +13,27 @@ from hypercare.cli.options import TableFormat, check_format
 
 
 def init(
-    name: Annotated[str, typer.Option("--name", help="The project's name.")] = "Hypercare",
+    name: Annotated[
+        str, typer.Option("--name", help="The project's name.")
+    ] = "Hypercare",
     go_live: Annotated[
-        str | None, typer.Option("--go-live", help="When the system went live (default: now).")
+        str | None,
+        typer.Option("--go-live", help="When the system went live (default: now)."),
     ] = None,
-    tz: Annotated[str, typer.Option("--tz", help="Time zone for dates without one.")] = "UTC",
+    tz: Annotated[
+        str, typer.Option("--tz", help="Time zone for dates without one.")
+    ] = "UTC",
     folder: Annotated[
         Path, typer.Option("--dir", help="Folder for hypercare.toml and the database.")
     ] = Path("."),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing config.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing config.")
+    ] = False,
 ) -> None:
     """Write hypercare.toml with the default matrix, targets and exit criteria,
     and create the database.
 
-    Example: hypercare init --name "Payroll go-live" --go-live 2026-03-02 --tz Europe/Berlin
+    Example: hypercare init --name "Payroll" --go-live 2026-03-02 --tz Europe/Berlin
     """
     from hypercare.core.setup import init_project
     from hypercare.core.when import parse_when, zone
@@ -36,8 +43,9 @@ def init(
     when = env.now()
     if go_live is not None:
         when = parse_when(go_live, now=env.now(), tz=local, day_first=True)
-    settings = init_project(folder.resolve(), name=name, go_live=when, timezone=tz,
-                            is_forced=force)
+    settings = init_project(
+        folder.resolve(), name=name, go_live=when, timezone=tz, is_forced=force
+    )
     output.echo(f"Wrote {settings.path}")
     output.echo(f"Created {settings.database_path}")
 
@@ -53,8 +61,9 @@ def matrix(fmt: TableFormat = "table") -> None:
         output.emit_json(settings.matrix)
         return
     rows = [{"impact": impact, **cells} for impact, cells in settings.matrix.items()]
-    columns = [("impact", "impact \\ urgency")] + [(u, u) for u in next(iter(
-        settings.matrix.values()))]
+    columns = [("impact", "impact \\ urgency")] + [
+        (u, u) for u in next(iter(settings.matrix.values()))
+    ]
     output.emit_rows(rows, columns, fmt, title="Priority matrix")
 
 

@@ -96,7 +96,9 @@ class Env:
     def stamp(self, at: str | None, by: str | None) -> Stamp:
         from hypercare.core.issues import Stamp
 
-        return Stamp(at=to_iso(self.when(at)), now=to_iso(self._now), actor=self.actor(by))
+        return Stamp(
+            at=to_iso(self.when(at)), now=to_iso(self._now), actor=self.actor(by)
+        )
 
     def close(self) -> None:
         if self._store is not None:

@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
-IssueNumber = Annotated[int, typer.Argument(help="The issue number.", show_default=False)]
+IssueNumber = Annotated[
+    int, typer.Argument(help="The issue number.", show_default=False)
+]
 At = Annotated[
     str | None,
     typer.Option(
@@ -18,7 +20,9 @@ At = Annotated[
 By = Annotated[
     str | None,
     typer.Option(
-        "--by", help="Who did it (default: project.user, else your login).", show_default=False
+        "--by",
+        help="Who did it (default: project.user, else your login).",
+        show_default=False,
     ),
 ]
 AsOf = Annotated[
@@ -40,7 +44,9 @@ ReportFormat = Annotated[
 ]
 Output = Annotated[
     str | None,
-    typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    typer.Option(
+        "--output", "-o", help="Write to this file instead of standard output."
+    ),
 ]
 Since = Annotated[
     str | None,

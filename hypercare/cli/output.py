@@ -27,7 +27,9 @@ Column = tuple[str, str]  # (key in each row, header)
 def setup_logging(verbosity: int) -> None:
     """WARNING by default; each -v one step more detail, each -q one less."""
     level = max(logging.DEBUG, min(logging.CRITICAL, logging.WARNING - 10 * verbosity))
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s: %(message)s"
+    )
 
 
 def is_rich() -> bool:
@@ -74,7 +76,9 @@ def render_md_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -
     lines = ["| " + " | ".join(md_escape(h) for _, h in columns) + " |"]
     lines.append("|" + "|".join(" --- " for _ in columns) + "|")
     for row in rows:
-        lines.append("| " + " | ".join(md_escape(_cell(row.get(k))) for k, _ in columns) + " |")
+        lines.append(
+            "| " + " | ".join(md_escape(_cell(row.get(k))) for k, _ in columns) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -87,18 +91,29 @@ def render_csv(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str
     return buffer.getvalue().rstrip("\n")
 
 
-def render_plain_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str:
+def render_plain_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[Column]
+) -> str:
     cells = [[h for _, h in columns]]
-    cells += [[_cell(row.get(k)).replace("\n", " ") for k, _ in columns] for row in rows]
+    cells += [
+        [_cell(row.get(k)).replace("\n", " ") for k, _ in columns] for row in rows
+    ]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     return "\n".join(
-        "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True)).rstrip()
+        "  ".join(
+            value.ljust(width) for value, width in zip(line, widths, strict=True)
+        ).rstrip()
         for line in cells
     )
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], *,
-          title: str | None = None, empty: str = "Nothing to show.") -> None:
+def table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    *,
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+) -> None:
     """A table for a person: Rich on a terminal, aligned plain text otherwise."""
     if not rows:
         echo(empty)
@@ -119,8 +134,14 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], *,
     Console(markup=False, highlight=False).print(grid)
 
 
-def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[Column], fmt: str, *,
-              title: str | None = None, empty: str = "Nothing to show.") -> None:
+def emit_rows(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    fmt: str,
+    *,
+    title: str | None = None,
+    empty: str = "Nothing to show.",
+) -> None:
     """Tabular output in any of table, json, csv, md."""
     if fmt == "json":
         emit_json(list(rows))

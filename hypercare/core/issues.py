@@ -194,7 +194,8 @@ def triage(
         priority, reason = priority_for(settings.matrix, impact, urgency), None
     else:
         raise InputError(
-            f"issue {issue_id} needs --impact and --urgency (or --priority with --reason)"
+            f"issue {issue_id} needs --impact and --urgency (or --priority with "
+            "--reason)"
         )
     wanted = {
         "impact": impact,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hypercare.errors import StoreError
-from hypercare.store.schema import MIGRATION_NAMES, MIGRATIONS_TABLE, MIGRATION_SET
+from hypercare.store.schema import MIGRATION_NAMES, MIGRATION_SET, MIGRATIONS_TABLE
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -100,7 +100,9 @@ def get_issue(conn: sqlite3.Connection, issue_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def find_by_ref(conn: sqlite3.Connection, source: str, ref: str) -> dict[str, Any] | None:
+def find_by_ref(
+    conn: sqlite3.Connection, source: str, ref: str
+) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT * FROM issues WHERE source = ? AND external_ref = ?", (source, ref)
     ).fetchone()
