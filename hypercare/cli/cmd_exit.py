@@ -188,7 +188,7 @@ def signoff(
     env = current()
     done = record(env.store(), name, env.stamp(at, by), note=note, revoke=revoke)
     output.echo(f"Sign-off '{done.name}' {done.action} by {done.actor} at {done.at}.")
-    used = [c.signoff for c in env.settings().criteria if c.rule == "signoff"]
+    used = [c.signoff for c in env.settings().criteria if c.signoff is not None]
     if name not in used:
         output.warn(
             f"no exit criterion uses sign-off '{name}'; the criteria use: "
