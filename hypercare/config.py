@@ -183,6 +183,10 @@ def load_settings(path: Path | None) -> Settings:
         raise ConfigError(
             f"{path}: no such config file; run 'hypercare init'"
         ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{path} is a folder; pass --config the hypercare.toml file in it"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML ({exc}); fix the file or recreate it "
@@ -326,6 +330,16 @@ _TOP_KEYS = {
 }
 
 
+_KIND_WORDS = {
+    str: "text in quotes",
+    float: "a number",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list [...]",
+    dict: "a table",
+}
+
+
 class _Reader:
     """Checks keys and types of one TOML document, naming the file on error."""
 
@@ -351,7 +365,7 @@ class _Reader:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(key, f"must be a {kind.__name__}, not {value!r}")
+            raise self.fail(key, f"must be {_KIND_WORDS[kind]}, not {value!r}")
         return value
 
     def duration(self, value: Any, key: str, day: timedelta | None = None) -> timedelta:
@@ -598,12 +612,21 @@ def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
     if not isinstance(value, list):
         raise reader.fail("exit_criteria", "must be a list of [[exit_criteria]] tables")
     criteria = []
+    seen: set[str] = set()
     for index, spec in enumerate(value, start=1):
         label = f"exit_criteria[{index}]"
         if not isinstance(spec, dict):
             raise reader.fail(label, "must be a table")
-        name = reader.typed(spec.get("name", ""), f"{label}.name", str)
-        label = f"exit criterion '{name}'" if name else label
+        name = reader.typed(spec.get("name", ""), f"{label}: name", str)
+        if not name.strip():
+            raise reader.fail(label, "needs a name")
+        if name in seen:
+            raise reader.fail(
+                f"exit criterion '{name}'",
+                "is named twice; give each exit criterion its own name",
+            )
+        seen.add(name)
+        label = f"exit criterion '{name}'"
         rule = spec.get("rule")
         if rule not in RULES:
             raise reader.fail(
@@ -616,17 +639,17 @@ def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
         for param, kind in params.items():
             if param not in spec:
                 raise reader.fail(label, f"needs '{param}' for rule '{rule}'")
-            values[param] = reader.typed(spec[param], f"{label}.{param}", kind)
+            values[param] = reader.typed(spec[param], f"{label}: {param}", kind)
         if "priority" in values:
-            _priority(reader, values["priority"], f"{label}.priority")
+            _priority(reader, values["priority"], f"{label}: priority")
         if values.get("clock", "resolve") not in ("acknowledge", "resolve"):
-            raise reader.fail(f"{label}.clock", "must be 'acknowledge' or 'resolve'")
+            raise reader.fail(f"{label}: clock", "must be 'acknowledge' or 'resolve'")
         for param in ("hours", "days", "target_hours", "window_days", "percent"):
             if param in values and not 0 < values[param] <= (
                 100 if param == "percent" else float("inf")
             ):
                 raise reader.fail(
-                    f"{label}.{param}",
+                    f"{label}: {param}",
                     "must be a number above 0"
                     + (" and at most 100" if param == "percent" else ""),
                 )

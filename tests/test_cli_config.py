@@ -189,6 +189,62 @@ def test_broken_config_names_the_key_and_file(
     assert result.stderr == f"Error: {project / 'hypercare.toml'}: {message}\n"
 
 
+def test_config_with_two_criteria_of_one_name(project: Path) -> None:
+    _edit(project, 'name = "no-old-p2"', 'name = "no-p1-72h"')
+
+    result = run("list", expect=2)
+
+    assert result.stderr == (
+        f"Error: {project / 'hypercare.toml'}: exit criterion 'no-p1-72h' is named "
+        "twice; give each exit criterion its own name\n"
+    )
+
+
+def test_config_value_of_the_wrong_kind(project: Path) -> None:
+    _edit(project, "hours = 72", 'hours = "seventy"')
+
+    result = run("list", expect=2)
+
+    assert result.stderr == (
+        f"Error: {project / 'hypercare.toml'}: exit criterion 'no-p1-72h': hours must "
+        "be a number, not 'seventy'\n"
+    )
+
+
+def test_config_and_db_that_are_folders(project: Path) -> None:
+    (project / "folder").mkdir()
+
+    config = run("--config", "folder", "matrix", expect=2)
+    db = run("--db", "folder", "list", expect=2)
+
+    assert config.stderr == (
+        "Error: folder is a folder; pass --config the hypercare.toml file in it\n"
+    )
+    assert db.stderr == (
+        "Error: folder is a folder, not a database file; pass --db the hypercare.db "
+        "file in it\n"
+    )
+
+
+def test_an_output_path_in_a_missing_folder(project: Path) -> None:
+    result = run("export", "--output", "no/such/folder/x.jsonl", expect=2)
+
+    assert result.stderr == (
+        "Error: cannot use no/such/folder/x.jsonl: No such file or directory; check "
+        "the path, that its folder exists and that you may write there\n"
+    )
+
+
+def test_a_file_that_is_not_utf8(project: Path) -> None:
+    (project / "bin.csv").write_bytes(bytes(range(128, 256)) * 8)
+
+    result = run("import", "jira", "bin.csv", expect=2)
+
+    assert result.stderr == (
+        "Error: bin.csv is not UTF-8 text; export the file as UTF-8 (CSV UTF-8)\n"
+    )
+
+
 def test_config_that_is_not_toml(project: Path) -> None:
     (project / "hypercare.toml").write_text("[project\nname = 1\n")
 

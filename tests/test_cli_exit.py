@@ -784,15 +784,15 @@ def test_the_ci_examples_run_the_gate_on_a_schedule(project: Path, name: str) ->
     [
         (
             {"clock": "respond"},
-            "exit criterion 'sla'.clock must be 'acknowledge' or 'resolve'",
+            "exit criterion 'sla': clock must be 'acknowledge' or 'resolve'",
         ),
         (
             {"percent": 150},
-            "exit criterion 'sla'.percent must be a number above 0 and at most 100",
+            "exit criterion 'sla': percent must be a number above 0 and at most 100",
         ),
         (
             {"window_days": 0},
-            "exit criterion 'sla'.window_days must be a number above 0",
+            "exit criterion 'sla': window_days must be a number above 0",
         ),
     ],
 )

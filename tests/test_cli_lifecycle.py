@@ -165,6 +165,43 @@ def test_refused_moves_change_nothing(
     assert run("show", "1", "--format", "json").json() == before
 
 
+def test_a_time_in_the_future_is_refused(project: Path) -> None:
+    run("log", "x")
+
+    result = run("ack", "1", "--at", "2100-01-01 00:00", expect=2)
+
+    assert result.stderr == (
+        "Error: --at 2100-01-01 00:00 is in the future (2100-01-01T00:00:00Z); give a "
+        "time up to now\n"
+    )
+
+
+def test_a_move_before_the_last_change_of_state_is_refused(project: Path) -> None:
+    run("log", "x", "--at", "2026-03-02 08:00")
+    run("ack", "1", "--at", "2026-03-02 10:00")
+
+    late = run("start", "1", "--at", "2026-03-02 09:00", expect=2)
+    run("comment", "1", "noted earlier", "--at", "2026-03-02 09:00")
+
+    assert late.stderr == (
+        "Error: --at 2026-03-02T09:00:00Z is before issue 1's last change of state "
+        "(2026-03-02T10:00:00Z); a new state must come after it\n"
+    )
+
+
+@pytest.mark.parametrize("action", ["hold", "reopen", "reject"])
+def test_an_empty_reason_is_refused(project: Path, action: str) -> None:
+    run("log", "x")
+    if action == "reopen":
+        run("resolve", "1")
+
+    result = run(action, "1", "--reason", "  ", expect=2)
+
+    assert (
+        result.stderr == f"Error: {action} needs a reason; say why with --reason TEXT\n"
+    )
+
+
 def test_duplicate_points_at_the_master(project: Path) -> None:
     for title in ("Master", "Dup A", "Dup B"):
         run("log", title)

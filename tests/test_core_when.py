@@ -32,6 +32,9 @@ BERLIN = ZoneInfo("Europe/Berlin")  # UTC+1 in March before the 29th
         ("72h", True, "2026-03-07T15:30:00Z"),
         ("yesterday 09:00", True, "2026-03-09T08:00:00Z"),
         ("today", True, "2026-03-09T23:00:00Z"),
+        # Year first is never re-read as year-day-month, whatever day_first says.
+        ("2012/10/09 14:50:17.000", True, "2012-10-09T12:50:17Z"),
+        ("2026-03-05", False, "2026-03-04T23:00:00Z"),
     ],
 )
 def test_accepted_forms(text: str, day_first: bool, expected: str) -> None:
@@ -47,6 +50,10 @@ def test_accepted_forms(text: str, day_first: bool, expected: str) -> None:
         ("13/02/2026", False),  # month 13 is not quietly swapped to day 13
         ("next blue moon", True),
         ("", True),
+        ("2026-13-01", True),  # month 13: not read as 12 January
+        ("2026-31-05 10:01", True),
+        ("2026-03-05T14:30:00+25:00", True),  # no such offset
+        ("-5h", True),  # a sign is not a direction
     ],
 )
 def test_unreadable_times_are_refused(text: str, day_first: bool) -> None:

@@ -39,6 +39,17 @@ class _Group(TyperGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(ExitCode.OK) from None
+        except OSError as exc:
+            # A path the user gave that cannot be read or written: a missing
+            # folder, a folder where a file was expected, no permission.
+            output.error(_describe_os_error(exc))
+            raise typer.Exit(ExitCode.BAD_INPUT) from None
+        except UnicodeDecodeError as exc:
+            output.error(
+                f"a file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                "save it as UTF-8 (CSV UTF-8 in a spreadsheet) and try again"
+            )
+            raise typer.Exit(ExitCode.BAD_INPUT) from None
         except Exception as exc:
             if _is_click_exception(exc):
                 raise
@@ -56,6 +67,14 @@ class _Group(TyperGroup):
         # Commands in the order they were registered, which follows the
         # flow of an issue, rather than alphabetically.
         return list(self.commands)
+
+
+def _describe_os_error(exc: OSError) -> str:
+    where = exc.filename if exc.filename is not None else "a file"
+    return (
+        f"cannot use {where}: {exc.strerror or exc}; check the path, that its folder "
+        "exists and that you may write there"
+    )
 
 
 def _is_click_exception(exc: Exception) -> bool:

@@ -81,7 +81,7 @@ def log(
     stamp = env.stamp(at, by)
     if description == "-":
         description = sys.stdin.read()
-    reported = env.when(reported_at) if reported_at else env.when(at)
+    reported = env.past(reported_at, "--reported-at") if reported_at else env.past(at)
     new = NewIssue(
         title=title,
         description=description,

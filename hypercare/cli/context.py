@@ -10,13 +10,17 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hypercare.config import Settings, find_config, load_settings
 from hypercare.core.when import parse_when, to_iso
-from hypercare.errors import StoreError
+from hypercare.errors import InputError, StoreError
+
+# How far ahead of this machine's clock a typed time may be (another
+# machine's clock, a meeting note rounded up) before it is refused.
+CLOCK_SKEW = timedelta(minutes=5)
 
 if TYPE_CHECKING:
     from hypercare.core.issues import Stamp
@@ -93,11 +97,21 @@ class Env:
             return by
         return self.settings().user or os.environ.get("HYPERCARE_USER") or _login()
 
+    def past(self, text: str | None, flag: str = "--at") -> datetime:
+        """A WHEN that says when something happened: now or earlier."""
+        moment = self.when(text)
+        if moment > self._now + CLOCK_SKEW:
+            raise InputError(
+                f"{flag} {text} is in the future ({to_iso(moment)}); give a time "
+                "up to now"
+            )
+        return moment
+
     def stamp(self, at: str | None, by: str | None) -> Stamp:
         from hypercare.core.issues import Stamp
 
         return Stamp(
-            at=to_iso(self.when(at)), now=to_iso(self._now), actor=self.actor(by)
+            at=to_iso(self.past(at)), now=to_iso(self._now), actor=self.actor(by)
         )
 
     def close(self) -> None:

@@ -176,9 +176,15 @@ class Rows:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._handle, self._progress = _open_text(path)
-        first = self._handle.readline()
+        try:
+            first = self._handle.readline()
+        except UnicodeDecodeError:
+            self.close()
+            raise InputError(
+                f"{path} is not UTF-8 text; export the file as UTF-8 (CSV UTF-8)"
+            ) from None
         if not first.strip():
-            self._handle.close()
+            self.close()
             raise InputError(f"{path} is empty; give a CSV file with a header row")
         delimiter = max(_DELIMITERS, key=first.count)
         lines = itertools.chain([first], self._handle)

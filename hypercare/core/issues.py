@@ -235,6 +235,9 @@ def move(
     issue = get_issue(store, issue_id)
     target = check_move(issue_id, issue.status, action)
     _check_at(issue, stamp)
+    _check_order(store, issue, stamp)
+    if action in _NEEDS_REASON and not (detail.note and detail.note.strip()):
+        raise InputError(f"{action} needs a reason; say why with --reason TEXT")
     changes = _move_changes(store, issue, action, target, stamp, detail)
 
     with store.write() as conn:
@@ -396,6 +399,20 @@ def _touch(issue: Issue, changes: dict[str, Any], stamp: Stamp) -> dict[str, Any
     if stamp.at > issue.updated_at:
         return {**changes, "updated_at": stamp.at}
     return changes
+
+
+# Moves whose reason is part of the record (the CLI asks for --reason).
+_NEEDS_REASON = ("hold", "reopen", "reject")
+
+
+def _check_order(store: Store, issue: Issue, stamp: Stamp) -> None:
+    """A change of state cannot come before the issue's previous one."""
+    last = rows.last_status_at(store.conn, issue.id)
+    if last is not None and stamp.at < last:
+        raise InputError(
+            f"--at {stamp.at} is before issue {issue.id}'s last change of state "
+            f"({last}); a new state must come after it"
+        )
 
 
 def _check_at(issue: Issue, stamp: Stamp) -> None:

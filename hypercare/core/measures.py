@@ -43,7 +43,9 @@ from typing import Any
 from hypercare.config import Settings
 from hypercare.core.sla import (
     IssueClocks,
+    Outcome,
     Timeline,
+    clock_outcomes,
     clocks_from_timeline,
     load_timelines,
 )
@@ -216,8 +218,21 @@ class _Snapshot:
     as_of: datetime
     lines: dict[int, Timeline]
     _clocks: tuple[Settings, dict[int, IssueClocks]] | None = None
+    _outcomes: tuple[Settings, dict[int, tuple[Outcome, Outcome]]] | None = None
 
-    def clocks(self, settings: Settings) -> dict[int, IssueClocks]:
+    def clocks(
+        self, settings: Settings, issue_ids: Iterable[int] | None = None
+    ) -> dict[int, IssueClocks]:
+        """Clocks of every issue, or of ``issue_ids`` (those reported by as_of)."""
+        if issue_ids is not None:
+            if self._clocks is not None and self._clocks[0] is settings:
+                every = self._clocks[1]
+                return {i: every[i] for i in issue_ids if i in every}
+            return {
+                i: clocks_from_timeline(self.lines[i], settings, self.as_of)
+                for i in issue_ids
+                if i in self.lines
+            }
         if self._clocks is None or self._clocks[0] is not settings:
             self._clocks = (
                 settings,
@@ -227,6 +242,20 @@ class _Snapshot:
                 },
             )
         return self._clocks[1]
+
+    def outcomes(self, settings: Settings) -> dict[int, tuple[Outcome, Outcome]]:
+        """(acknowledge, resolve) outcomes of the issues SLA compliance counts."""
+        if self._outcomes is None or self._outcomes[0] is not settings:
+            self._outcomes = (
+                settings,
+                {
+                    issue_id: clock_outcomes(line, settings, self.as_of)
+                    for issue_id, line in self.lines.items()
+                    if line.status not in NOT_RESOLUTIONS
+                    and line.priority in PRIORITIES
+                },
+            )
+        return self._outcomes[1]
 
 
 # The last snapshot, reused by the figures of one run (a report asks for many).
@@ -392,17 +421,15 @@ def _sla(
 ) -> dict[str, dict[str, Ratio]]:
     """met / (met + missed) per clock and priority, plus ``all``."""
     tallies = {clock: {key: [0, 0] for key in [*PRIORITIES, "all"]} for clock in CLOCKS}
-    for issue_id, clocks in snap.clocks(settings).items():
+    as_of = snap.as_of
+    for issue_id, pair in snap.outcomes(settings).items():
         line = snap.lines[issue_id]
-        if line.status in NOT_RESOLUTIONS or not _wanted(line, priority):
+        if not _wanted(line, priority):
             continue
-        if line.priority not in PRIORITIES:
-            continue
-        for clock in CLOCKS:
-            outcome = _outcome(clocks, clock, since, snap.as_of)
-            if outcome is None:
+        for clock, outcome in zip(CLOCKS, pair, strict=True):
+            if outcome is None or not _in_window(outcome[1], since, as_of):
                 continue
-            index = 0 if outcome == "met" else 1
+            index = 0 if outcome[0] == "met" else 1
             tallies[clock][line.priority][index] += 1
             tallies[clock]["all"][index] += 1
     wanted = [priority, "all"] if priority else [*PRIORITIES, "all"]
@@ -613,10 +640,17 @@ def _scores(
 
 
 def clocks_as_of(
-    store: Store, settings: Settings, as_of: datetime
+    store: Store,
+    settings: Settings,
+    as_of: datetime,
+    issue_ids: Iterable[int] | None = None,
 ) -> dict[int, IssueClocks]:
-    """Clocks of every issue reported by ``as_of``, shared with the KPIs of a run."""
-    return _snapshot(store, as_of).clocks(settings)
+    """Clocks of every issue reported by ``as_of`` (or of those of ``issue_ids``).
+
+    Read from the history snapshot shared with the KPIs of a run; asking for
+    the few issues a report shows avoids building every issue's clocks.
+    """
+    return _snapshot(store, as_of).clocks(settings, issue_ids)
 
 
 def mttr(

@@ -303,6 +303,63 @@ def clocks_from_timeline(
     )
 
 
+# What SLA compliance needs of one clock: ("met" | "missed", the moment to
+# test against the window), or None when the clock is not counted (no target,
+# or running and not yet past it).
+Outcome = tuple[str, datetime] | None
+
+
+def clock_outcomes(
+    line: Timeline, settings: Settings, as_of: datetime
+) -> tuple[Outcome, Outcome]:
+    """The (acknowledge, resolve) outcomes of ``clocks_from_timeline``'s clocks.
+
+    The same counted time as the clocks, without building them or working out
+    due times, for the measures that only tally met and missed over many
+    issues. A clock is missed once its counted time exceeds the target (the
+    moment: when it stopped, else ``as_of``) and met when it stopped within
+    it; a resolve clock is missed if any cycle missed (the moment: the latest
+    such cycle's).
+    """
+    target = settings.targets.get(line.priority) if line.priority else None
+    if target is None:
+        return None, None
+    calendar = _calendar(settings, target.calendar)
+
+    acknowledge: Outcome = None
+    if target.acknowledge is not None:
+        goal = target.acknowledge.total_seconds()
+        stopped = line.acknowledged_at
+        end = max(stopped if stopped else as_of, line.reported_at)
+        elapsed = working_seconds(
+            calendar, line.reported_at.timestamp(), end.timestamp()
+        )
+        if elapsed > goal:
+            acknowledge = ("missed", stopped or as_of)
+        elif stopped is not None:
+            acknowledge = ("met", stopped)
+
+    resolve: Outcome = None
+    if target.resolve is not None:
+        goal = target.resolve.total_seconds()
+        missed_at: datetime | None = None
+        last_stop: datetime | None = None
+        for intervals, stopped_at, _ in _resolve_cycles(line, as_of):
+            elapsed = sum(
+                working_seconds(calendar, a.timestamp(), b.timestamp())
+                for a, b in intervals
+            )
+            if elapsed > goal:
+                moment = stopped_at or as_of
+                missed_at = moment if missed_at is None else max(missed_at, moment)
+            last_stop = stopped_at
+        if missed_at is not None:
+            resolve = ("missed", missed_at)
+        elif last_stop is not None:
+            resolve = ("met", last_stop)
+    return acknowledge, resolve
+
+
 def _resolve_cycles(
     line: Timeline, as_of: datetime
 ) -> list[tuple[list[Interval], datetime | None, bool]]:

@@ -119,10 +119,18 @@ def build_standup(
     conn = store.conn
 
     kpis = compute_kpis(store, settings, as_of=as_of)
-    clocks = _clocks(store, settings, as_of)
     open_now = sql.in_states_at(conn, until)
+    found = sql.resolved_between(conn, after, until)
+    # Clocks only for the issues shown with one: open now, or resolved in the
+    # window (not for every issue since go-live).
+    clocks = measures.clocks_as_of(
+        store,
+        settings,
+        as_of,
+        [row["id"] for row in open_now] + [issue_id for issue_id, _ in found],
+    )
     open_lines = [_open_line(row, as_of, clocks.get(row["id"])) for row in open_now]
-    resolved = _resolved(store, clocks, as_of, after, until)
+    resolved = _resolved(store, clocks, found, until)
     stale_before = to_iso(as_of - settings.stale_after)
     return Standup(
         project=settings.name,
@@ -189,11 +197,9 @@ def _lines(store: Store, ids: list[int], at: str) -> list[dict[str, Any]]:
 def _resolved(
     store: Store,
     clocks: dict[int, IssueClocks],
-    as_of: datetime,
-    after: str,
+    found: list[tuple[int, str]],
     until: str,
 ) -> list[dict[str, Any]]:
-    found = sql.resolved_between(store.conn, after, until)
     rows = sql.snapshot(store.conn, [issue_id for issue_id, _ in found], until)
     lines = []
     for issue_id, resolved_at in found:
@@ -264,19 +270,6 @@ def _hours(later: datetime, earlier: str) -> float:
 
 
 # --- figures owned by other modules -----------------------------------------
-
-
-def _clocks(
-    store: Store, settings: Settings, as_of: datetime
-) -> dict[int, IssueClocks]:
-    """SLA clocks of every issue at ``as_of``, by issue id.
-
-    ``compute_kpis`` has just computed them all for SLA compliance; its
-    snapshot of the history keeps them, so they are read from there rather
-    than recomputed (on a large hypercare the clocks are most of the cost).
-    """
-    # TODO(measures exposes its snapshot's clocks): use the public function.
-    return measures._snapshot(store, as_of).clocks(settings)
 
 
 def _state(clocks: IssueClocks | None, which: str) -> str | None:

@@ -37,6 +37,11 @@ _AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)(?:\s+ago)?\s*$"
 _DAY_WORD = re.compile(
     r"^\s*(today|yesterday|tomorrow)(?:\s+(\d{1,2}:\d{2}))?\s*$", re.I
 )
+# Year first (2026-03-05, 2012/10/09 14:50:17.000): never re-ordered.
+_YEAR_FIRST = re.compile(
+    r"^\s*(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*$"
+)
 _NUMERIC = re.compile(
     r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*$"
@@ -79,16 +84,21 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> da
     raw = text.strip()
     if not raw:
         raise InputError(f"cannot read an empty time: {ACCEPTED}")
+    if raw[0] in "+-":
+        raise InputError(
+            f"cannot read the time '{text}' (a sign is not a direction; "
+            f"write '{raw[1:].strip()} ago'): {ACCEPTED}"
+        )
     try:
         moment = _parse(raw, now=now, tz=tz, day_first=day_first)
+        if moment is None:
+            raise InputError(f"cannot read the time '{text}': {ACCEPTED}")
+        return moment.astimezone(UTC)
     except (ValueError, OverflowError) as exc:
         reason = str(exc).split("\n")[0]
         raise InputError(
             f"cannot read the time '{text}' ({reason}): {ACCEPTED}"
         ) from None
-    if moment is None:
-        raise InputError(f"cannot read the time '{text}': {ACCEPTED}")
-    return moment.astimezone(UTC)
 
 
 def _parse(
@@ -102,6 +112,9 @@ def _parse(
         return now - timedelta(seconds=seconds)
     if match := _DAY_WORD.match(raw):
         return _day_word(match.group(1).lower(), match.group(2), now=now, tz=tz)
+    if match := _YEAR_FIRST.match(raw):
+        year, month, day, *clock = match.groups()
+        return _numeric((day, month, year, *clock), tz=tz, day_first=True)
     if match := _NUMERIC.match(raw):
         return _numeric(match.groups(), tz=tz, day_first=day_first)
     return _iso_or_written(raw, now=now, tz=tz, day_first=day_first)

@@ -88,6 +88,11 @@ def create_store(path: Path) -> Store:
 
 def open_store(path: Path) -> Store:
     """Open an existing database; raise StoreError when it is missing or foreign."""
+    if path.is_dir():
+        raise StoreError(
+            f"{path} is a folder, not a database file; pass --db the hypercare.db "
+            "file in it"
+        )
     if not path.is_file():
         raise StoreError(
             f"database {path} does not exist; run 'hypercare init' to create it "

@@ -109,6 +109,15 @@ def find_by_ref(
     return dict(row) if row else None
 
 
+def last_status_at(conn: sqlite3.Connection, issue_id: int) -> str | None:
+    """When the issue last changed state (its latest status event)."""
+    row = conn.execute(
+        "SELECT max(at) FROM events WHERE issue_id = ? AND kind = 'status'",
+        (issue_id,),
+    ).fetchone()
+    return str(row[0]) if row[0] is not None else None
+
+
 def events_for(conn: sqlite3.Connection, issue_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT * FROM events WHERE issue_id = ? ORDER BY id", (issue_id,)
