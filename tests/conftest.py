@@ -8,6 +8,7 @@ terminal and ``NO_COLOR``, so output is plain and the same everywhere.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 from pathlib import Path
@@ -39,19 +40,34 @@ _REAL_DATA_NAMES = ("SERVICENOW_CSV", "HELPDESK_CSV", "OLIST_CSV", "SHARED_DATA"
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Skip tests that read ../shared/data when it is not beside the clone.
+    """Skip the tests that read ../shared/data when it is not beside the clone.
 
     The real exports are not part of this repository; a user who runs the
-    suite from a plain clone gets these tests skipped with the reason. CI
+    suite from a plain clone gets those tests (and only those: the test or
+    one of its fixtures names the data) skipped with the reason. CI
     (``CI=true``) always has the folder, so there they never skip.
     """
     if SHARED_DATA.is_dir() or os.environ.get("CI") == "true":
         return
     skip = pytest.mark.skip(reason=f"the real data folder {SHARED_DATA} is not here")
     for item in items:
-        source = Path(str(item.fspath)).read_text(encoding="utf-8")
-        if any(name in source for name in _REAL_DATA_NAMES):
+        if _reads_real_data(item):
             item.add_marker(skip)
+
+
+def _reads_real_data(item: pytest.Item) -> bool:
+    functions = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for definitions in info.name2fixturedefs.values() if info else ():
+        functions += [definition.func for definition in definitions]
+    for function in functions:
+        try:
+            source = inspect.getsource(function) if function else ""
+        except (OSError, TypeError):
+            continue
+        if any(name in source for name in _REAL_DATA_NAMES):
+            return True
+    return False
 
 
 @pytest.fixture(autouse=True)

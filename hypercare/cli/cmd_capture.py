@@ -51,7 +51,11 @@ def log(
     group: Annotated[str | None, typer.Option("--group", help=_choices(GROUPS))] = None,
     reported_at: Annotated[
         str | None,
-        typer.Option("--reported-at", help="When it was reported (default: now)."),
+        typer.Option(
+            "--reported-at",
+            help="When the reporter reported it, if earlier than it was logged "
+            "(default: the --at time). SLA clocks start here.",
+        ),
     ] = None,
     ref: Annotated[
         str | None, typer.Option("--ref", help="Its id in another system.")

@@ -58,8 +58,10 @@ def demo(
     _show("Stand-up", moment, _standup)
     _show("Exit check", moment, _exit_check)
     output.echo(
-        f"\nExplore it: cd {built['folder']} && hypercare list --status "
-        f"on_hold, hypercare kpi --as-of '{moment}'"
+        f"\nExplore it: cd {built['folder']}, then hypercare kpi --as-of '{moment}', "
+        f"hypercare brief --as-of '{moment}', hypercare show 187 "
+        "(every incident in the sample was closed in the end, so a plain "
+        "'hypercare list' shows them all closed)"
     )
 
 

@@ -172,7 +172,7 @@ def reject(
 def defer(number: IssueNumber, note: Note = None, at: At = None, by: By = None) -> None:
     """Move an enhancement to the post-hypercare backlog.
 
-    Example: hypercare defer 16 --note "backlog item for release 2"
+    Example: hypercare defer 16 --note "planned for release 2"
     """
     _moved(number, "defer", at, by, _note(note))
 

@@ -11,7 +11,14 @@ from hypercare.cli.context import current
 from hypercare.cli.options import IssueNumber, TableFormat, check_format
 from hypercare.core.when import to_iso
 from hypercare.errors import InputError
-from hypercare.models import DONE_STATUSES, OPEN_STATUSES, STATUSES
+from hypercare.models import (
+    CHANNELS,
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    PRIORITIES,
+    STATUSES,
+    TYPES,
+)
 
 LIST_COLUMNS = [
     ("id", "#"),
@@ -55,11 +62,21 @@ def list_(
         list[str] | None,
         typer.Option("--status", "-s", help="A state, or 'open' / 'done'; repeatable."),
     ] = None,
-    priority: Annotated[list[str] | None, typer.Option("--priority", "-p")] = None,
-    type_: Annotated[list[str] | None, typer.Option("--type")] = None,
-    area: Annotated[list[str] | None, typer.Option("--area")] = None,
-    channel: Annotated[list[str] | None, typer.Option("--channel")] = None,
-    assignee: Annotated[list[str] | None, typer.Option("--assignee")] = None,
+    priority: Annotated[
+        list[str] | None, typer.Option("--priority", "-p", help="P1-P4; repeatable.")
+    ] = None,
+    type_: Annotated[
+        list[str] | None, typer.Option("--type", help=f"{'|'.join(TYPES)}; repeatable.")
+    ] = None,
+    area: Annotated[
+        list[str] | None, typer.Option("--area", help="An area; repeatable.")
+    ] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option("--channel", help="A channel; repeatable.")
+    ] = None,
+    assignee: Annotated[
+        list[str] | None, typer.Option("--assignee", help="An assignee; repeatable.")
+    ] = None,
     search: Annotated[
         str | None, typer.Option("--search", help="Text in the title or description.")
     ] = None,
@@ -87,9 +104,19 @@ def list_(
 
     Example: hypercare list --status open --priority P1 --priority P2 --sort reported
     """
+    from hypercare.core.issues import check_choice
     from hypercare.store.issues import SORT_KEYS, IssueFilter, list_issues
 
     check_format(fmt, output.FORMATS_TABULAR)
+    for values, allowed, flag in (
+        (priority, PRIORITIES, "--priority"),
+        (type_, TYPES, "--type"),
+        (channel, CHANNELS, "--channel"),
+    ):
+        for value in values or ():
+            check_choice(value, allowed, flag)
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit {limit} is not a number of issues; give 1 or more")
     if sort not in SORT_KEYS:
         raise InputError(f"unknown sort key '{sort}'; use --sort {'|'.join(SORT_KEYS)}")
     env = current()
