@@ -439,27 +439,6 @@ def _sla(
     }
 
 
-def _outcome(
-    clocks: IssueClocks, clock: str, since: datetime | None, as_of: datetime
-) -> str | None:
-    """``met``, ``missed`` or None (not counted) for one clock of one issue."""
-    current = clocks.acknowledge if clock == "acknowledge" else clocks.resolve
-    if current.state == "none":
-        return None
-    if clock == "resolve" and clocks.is_resolve_missed:
-        missed_at = max(
-            c.stopped_at or as_of for c in clocks.cycles if c.state == "missed"
-        )
-        return "missed" if _in_window(missed_at, since, as_of) else None
-    if current.state == "missed":
-        return (
-            "missed" if _in_window(current.stopped_at or as_of, since, as_of) else None
-        )
-    if current.state == "met":
-        return "met" if _in_window(current.stopped_at, since, as_of) else None
-    return None
-
-
 def _resolved_lines(
     snap: _Snapshot, since: datetime | None, priority: str | None
 ) -> list[Timeline]:
