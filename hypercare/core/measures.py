@@ -424,13 +424,14 @@ def _sla(
     as_of = snap.as_of
     for issue_id, pair in snap.outcomes(settings).items():
         line = snap.lines[issue_id]
-        if not _wanted(line, priority):
+        key = line.priority
+        if key is None or not _wanted(line, priority):
             continue
         for clock, outcome in zip(CLOCKS, pair, strict=True):
             if outcome is None or not _in_window(outcome[1], since, as_of):
                 continue
             index = 0 if outcome[0] == "met" else 1
-            tallies[clock][line.priority][index] += 1
+            tallies[clock][key][index] += 1
             tallies[clock]["all"][index] += 1
     wanted = [priority, "all"] if priority else [*PRIORITIES, "all"]
     return {
