@@ -272,3 +272,15 @@ def test_olist_import_gives_77_5_percent_and_is_idempotent(project: Path) -> Non
     # Times are Sao Paulo local, on summer time (UTC-2) in January 2018.
     first_row = _answers("rowid = 1")[0]
     assert first_row[4] == "2018-01-18T23:46:59Z"  # 21:46:59 local
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column(project: Path) -> None:
+    _write("map.toml", SMALL_MAPPING)
+    _write(
+        "answers.csv",
+        "\ufeffanswer,score,answered,comment,ticket\r\na1,4,2026-03-03 10:00,,\r\n",
+    )
+
+    result = run("import", "survey", "answers.csv", "--mapping", "map.toml")
+
+    assert result.stdout.startswith("Imported 1 answers from 1 rows of answers.csv")

@@ -252,7 +252,14 @@ def import_answers(
 def _records(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, str]]]:
     """Each record with the line it starts on (quoted fields may span lines)."""
     try:
-        handle = path.open(newline="", encoding=mapping.encoding)
+        # A spreadsheet's "CSV UTF-8" starts with a byte-order mark; it is not
+        # part of the first column's name.
+        encoding = (
+            "utf-8-sig"
+            if mapping.encoding.lower() in ("utf-8", "utf8")
+            else (mapping.encoding)
+        )
+        handle = path.open(newline="", encoding=encoding)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     with handle:
