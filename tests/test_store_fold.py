@@ -50,3 +50,49 @@ def test_rows_agree_with_events_after_every_kind_of_change(project: Path) -> Non
     run("comment", "1", "late note", "--at", "2026-03-02 11:00")
 
     assert fold_mismatches(project / "hypercare.db") == []
+
+
+def test_fold_mismatch_agrees_with_the_independent_fold(project: Path) -> None:
+    from hypercare.core.issues import fold_mismatch
+    from hypercare.store.db import open_store
+
+    run("log", "A")
+    run("ack", "1")
+    store = open_store(project / "hypercare.db")
+    try:
+        assert fold_mismatch(store) is None
+        store.conn.execute("UPDATE issues SET status = 'bogus' WHERE id = 1")
+        assert fold_mismatch(store) == (1, "status", "bogus", "acknowledged")
+    finally:
+        store.close()
+
+
+def test_an_export_edited_by_hand_is_refused(project: Path, tmp_path: Path) -> None:
+    run("log", "A")
+    run("export", "--output", "all.jsonl")
+    lines = (project / "all.jsonl").read_text().splitlines()
+    edited = [
+        line.replace('"status": "new"', '"status": "bogus"', 1)
+        if line.startswith('{"table": "issues"')
+        else line
+        for line in lines
+    ]
+    (project / "edited.jsonl").write_text("\n".join(edited) + "\n")
+    fresh = tmp_path / "fresh"
+    run("init", "--dir", str(fresh))
+
+    result = run(
+        "--config",
+        str(fresh / "hypercare.toml"),
+        "import",
+        "jsonl",
+        "edited.jsonl",
+        expect=2,
+    )
+
+    assert result.stderr == (
+        "Error: edited.jsonl: issue 1 has status = 'bogus' but its events say 'new'; "
+        "the export was changed by hand, export it again\n"
+    )
+    listed = run("--config", str(fresh / "hypercare.toml"), "list", "--format", "json")
+    assert listed.json() == []

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypercare.core.issues import fold_mismatch
 from hypercare.errors import ImportRowError, InputError
 from hypercare.models import ISSUE_COLUMNS
 from hypercare.store import exit as rows
@@ -120,6 +121,12 @@ def import_lines(store: Store, path: Path) -> ImportSummary:
         _check_counts(header, counts, path)
         if broken := rows.foreign_key_problem(conn):
             raise ImportRowError(f"{path}: {broken}; the export is incomplete")
+        if mismatch := fold_mismatch(store):
+            issue_id, column, value, folded = mismatch
+            raise ImportRowError(
+                f"{path}: issue {issue_id} has {column} = {value!r} but its events "
+                f"say {folded!r}; the export was changed by hand, export it again"
+            )
     return ImportSummary({name: count for name, count in counts.items() if count})
 
 

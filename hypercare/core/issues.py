@@ -8,8 +8,9 @@ refused command changes nothing. ``Stamp`` carries when the change happened
 
 from __future__ import annotations
 
+import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from hypercare.config import Settings
@@ -103,6 +104,31 @@ def get_issue(store: Store, issue_id: int) -> Issue:
             f"there is no issue {issue_id}; 'hypercare list' shows the issues"
         )
     return Issue.from_row(row)
+
+
+def fold_mismatch(store: Store) -> tuple[int, str, Any, Any] | None:
+    """The first issue column that disagrees with the fold of its events.
+
+    Returns (issue, column, value in the row, value from the events), or None
+    when every row equals its events' changes applied in order.
+    """
+    defaults = {f.name: f.default for f in fields(Issue) if f.default is not MISSING}
+    events = itertools.groupby(
+        rows.changes_in_order(store.conn), key=lambda pair: pair[0]
+    )
+    pending = next(events, None)
+    for row in rows.issues_in_order(store.conn):
+        while pending is not None and pending[0] < row["id"]:
+            pending = next(events, None)
+        state = dict(defaults)
+        if pending is not None and pending[0] == row["id"]:
+            for _, changes in pending[1]:
+                state.update(json.loads(changes))
+            pending = next(events, None)
+        for column, value in row.items():
+            if column != "id" and state.get(column) != value:
+                return row["id"], column, value, state.get(column)
+    return None
 
 
 def timeline(store: Store, issue_id: int) -> tuple[Issue, list[Event]]:

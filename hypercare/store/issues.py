@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,6 +108,18 @@ def find_by_ref(
         "SELECT * FROM issues WHERE source = ? AND external_ref = ?", (source, ref)
     ).fetchone()
     return dict(row) if row else None
+
+
+def issues_in_order(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    for row in conn.execute("SELECT * FROM issues ORDER BY id"):
+        yield dict(row)
+
+
+def changes_in_order(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
+    """(issue id, changes JSON) of every event, by issue then history order."""
+    yield from conn.execute(
+        "SELECT issue_id, changes FROM events ORDER BY issue_id, id"
+    )
 
 
 def last_status_at(conn: sqlite3.Connection, issue_id: int) -> str | None:
