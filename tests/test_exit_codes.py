@@ -21,7 +21,9 @@ def test_success_is_zero(project: Path) -> None:
 def test_usage_error_is_two(project: Path) -> None:
     result = run("log", expect=ExitCode.BAD_INPUT)
 
-    assert "Missing argument 'title'" in result.stderr
+    assert result.stderr == (
+        "Error: Missing argument 'title' (see 'hypercare log --help')\n"
+    )
 
 
 def test_bad_input_is_two_without_traceback(project: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 
 from hypercare import __version__
@@ -33,6 +34,11 @@ class _Group(TyperGroup):
             raise typer.Exit(ExitCode.BAD_INPUT) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except UsageError as exc:
+            # One line, like every other bad input, naming where help is.
+            where = exc.ctx.command_path if exc.ctx else "hypercare"
+            output.error(f"{exc.format_message().rstrip('.')} (see '{where} --help')")
+            raise typer.Exit(ExitCode.BAD_INPUT) from None
         except BrokenPipeError:
             # The reader went away (`hypercare export | head`): not an error.
             # Point stdout at devnull so the final flush cannot fail again.
