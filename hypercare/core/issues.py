@@ -238,19 +238,7 @@ def triage(
         if (v is not None or k == "priority_reason") and getattr(issue, k) != v
     }
     changes.update(_assignee_changes(issue, t.assignee))
-
-    with store.write() as conn:
-        rows.add_event(
-            conn,
-            issue_id=issue_id,
-            kind="triaged",
-            at=stamp.at,
-            recorded_at=stamp.now,
-            actor=stamp.actor,
-            changes=_touch(issue, changes, stamp),
-            note=reason,
-        )
-    return get_issue(store, issue_id)
+    return _record(store, issue, "triaged", stamp, changes, note=reason)
 
 
 def move(
@@ -265,21 +253,9 @@ def move(
     if action in _NEEDS_REASON and not (detail.note and detail.note.strip()):
         raise InputError(f"{action} needs a reason; say why with --reason TEXT")
     changes = _move_changes(store, issue, action, target, stamp, detail)
-
-    with store.write() as conn:
-        rows.add_event(
-            conn,
-            issue_id=issue_id,
-            kind="status",
-            at=stamp.at,
-            recorded_at=stamp.now,
-            actor=stamp.actor,
-            changes=_touch(issue, changes, stamp),
-            note=detail.note,
-            from_status=issue.status,
-            to_status=target,
-        )
-    return get_issue(store, issue_id)
+    return _record(
+        store, issue, "status", stamp, changes, note=detail.note, to_status=target
+    )
 
 
 def _move_changes(
@@ -333,18 +309,9 @@ def assign(store: Store, issue_id: int, who: str, stamp: Stamp) -> Issue:
         raise InputError("the assignee is empty; name the person or team")
     issue = get_issue(store, issue_id)
     _check_at(issue, stamp)
-    changes = _assignee_changes(issue, who.strip())
-    with store.write() as conn:
-        rows.add_event(
-            conn,
-            issue_id=issue_id,
-            kind="assigned",
-            at=stamp.at,
-            recorded_at=stamp.now,
-            actor=stamp.actor,
-            changes=_touch(issue, changes, stamp),
-        )
-    return get_issue(store, issue_id)
+    return _record(
+        store, issue, "assigned", stamp, _assignee_changes(issue, who.strip())
+    )
 
 
 def comment(store: Store, issue_id: int, text: str, stamp: Stamp) -> Issue:
@@ -352,18 +319,7 @@ def comment(store: Store, issue_id: int, text: str, stamp: Stamp) -> Issue:
         raise InputError("the comment is empty; write what happened")
     issue = get_issue(store, issue_id)
     _check_at(issue, stamp)
-    with store.write() as conn:
-        rows.add_event(
-            conn,
-            issue_id=issue_id,
-            kind="comment",
-            at=stamp.at,
-            recorded_at=stamp.now,
-            actor=stamp.actor,
-            changes=_touch(issue, {}, stamp),
-            note=text,
-        )
-    return get_issue(store, issue_id)
+    return _record(store, issue, "comment", stamp, {}, note=text)
 
 
 def escalate(
@@ -372,18 +328,8 @@ def escalate(
     check_choice(level, LEVELS, "--level")
     issue = get_issue(store, issue_id)
     _check_at(issue, stamp)
-    with store.write() as conn:
-        rows.add_event(
-            conn,
-            issue_id=issue_id,
-            kind="escalated",
-            at=stamp.at,
-            recorded_at=stamp.now,
-            actor=stamp.actor,
-            note=note,
-            changes=_touch(issue, {"escalation_level": level}, stamp),
-        )
-    return get_issue(store, issue_id)
+    changes = {"escalation_level": level}
+    return _record(store, issue, "escalated", stamp, changes, note=note)
 
 
 def set_known(
@@ -398,17 +344,34 @@ def set_known(
     changes: dict[str, Any] = {"is_known": int(is_known)}
     if workaround:
         changes["workaround"] = workaround
+    return _record(store, issue, "known", stamp, changes)
+
+
+def _record(
+    store: Store,
+    issue: Issue,
+    kind: str,
+    stamp: Stamp,
+    changes: dict[str, Any],
+    *,
+    note: str | None = None,
+    to_status: str | None = None,
+) -> Issue:
+    """Write one event (and its changes to the row) in its own transaction."""
     with store.write() as conn:
         rows.add_event(
             conn,
-            issue_id=issue_id,
-            kind="known",
+            issue_id=issue.id,
+            kind=kind,
             at=stamp.at,
             recorded_at=stamp.now,
             actor=stamp.actor,
             changes=_touch(issue, changes, stamp),
+            note=note,
+            from_status=issue.status if to_status else None,
+            to_status=to_status,
         )
-    return get_issue(store, issue_id)
+    return get_issue(store, issue.id)
 
 
 def _assignee_changes(issue: Issue, who: str | None) -> dict[str, Any]:
