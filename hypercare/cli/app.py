@@ -177,14 +177,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     app = _new_root()
     app.callback()(root)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"hypercare.cli.{name}")
-        except ModuleNotFoundError as exc:
-            # TODO(all command modules merged): drop this; a missing module is a bug.
-            if exc.name != f"hypercare.cli.{name}":
-                raise
-            continue
-        module.register(app)
+        importlib.import_module(f"hypercare.cli.{name}").register(app)
     if only is not None:
         _keep_only(app, only)
     return app
