@@ -60,7 +60,7 @@ def demo(
     output.echo(
         f"\nExplore it: cd {built['folder']}, then hypercare kpi --as-of '{moment}', "
         f"hypercare brief --as-of '{moment}', hypercare show 187 "
-        "(every incident in the sample was closed in the end, so a plain "
+        "(every issue in the sample was closed in the end, so a plain "
         "'hypercare list' shows them all closed)"
     )
 
