@@ -282,6 +282,15 @@ def _snapshot(store: Store, as_of: datetime) -> _Snapshot:
     return snap
 
 
+def release_snapshot() -> None:
+    """Forget the cached history snapshot, freeing its memory.
+
+    For a report that has taken all it needs from the measures and goes on
+    to build large lists of its own; the next figure loads the history again.
+    """
+    _last.clear()
+
+
 # --- per-issue rules ----------------------------------------------------------
 
 

@@ -165,6 +165,10 @@ def _fold(
     raw: str | dict[str, Any] | None,
 ) -> None:
     """Apply one step to a timeline (the hot loop of every report)."""
+    if to_status == "new" and line.status == "new":
+        # A move into `new` while new (the logging event's) changes nothing
+        # any rule reads; not keeping it saves a move per issue.
+        to_status = None
     if to_status:
         # Stored times end in Z, so this is already an aware UTC datetime.
         at = _read_iso(at_text)
@@ -189,7 +193,9 @@ def _fold(
             line.acknowledged_at, from_iso(changes["acknowledged_at"])
         )
     if changes.get("reported_at"):
-        line.reported_at = from_iso(changes["reported_at"])
+        reported = from_iso(changes["reported_at"])
+        if reported != line.reported_at:  # else keep the one datetime
+            line.reported_at = reported
     if "reassignment_count" in changes:
         line.reassignment_count = int(changes["reassignment_count"] or 0)
     if changes.get("escalation_level") in ("L2", "L3", "vendor"):

@@ -119,6 +119,7 @@ def build_standup(
     conn = store.conn
 
     kpis = compute_kpis(store, settings, as_of=as_of)
+    criteria = criteria_at(store, settings, as_of)
     open_now = sql.in_states_at(conn, until)
     found = sql.resolved_between(conn, after, until)
     # Clocks only for the issues shown with one: open now, or resolved in the
@@ -129,6 +130,8 @@ def build_standup(
         as_of,
         [row["id"] for row in open_now] + [issue_id for issue_id, _ in found],
     )
+    # The measures are done with the history: free it before the long lists.
+    measures.release_snapshot()
     open_lines = [_open_line(row, as_of, clocks.get(row["id"])) for row in open_now]
     resolved = _resolved(store, clocks, found, until)
     stale_before = to_iso(as_of - settings.stale_after)
@@ -151,7 +154,7 @@ def build_standup(
         ],
         awaiting_confirmation=_awaiting(store, settings, as_of),
         kpis=key_kpis(kpis),
-        exit_criteria=criteria_at(store, settings, as_of),
+        exit_criteria=criteria,
         trends=trends(kpis),
     )
 
