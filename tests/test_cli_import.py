@@ -332,7 +332,10 @@ def test_reimport_of_a_shorter_history_is_rejected(
             ["servicenow", "missing.csv"],
             "missing.csv: no such file; give the path of the export",
         ),
-        (["csv", str(HELPDESK_CSV)], "Missing option '--mapping' / '-m'."),
+        (
+            ["csv", str(HELPDESK_CSV)],
+            "Missing option '--mapping' / '-m' (see 'hypercare import csv --help')",
+        ),
     ],
 )
 def test_usage_errors(project: Path, args: list[str], message: str) -> None:
