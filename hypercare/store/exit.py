@@ -153,7 +153,9 @@ def issues_ever_with_priority(
         "SELECT id, title, status, reported_at, priority FROM issues "
         "WHERE reported_at <= ? "
         "AND id IN (SELECT issue_id FROM events "
-        "WHERE json_extract(changes, '$.priority') = ?) ORDER BY id",
+        # instr() skips parsing the JSON of events that set no priority.
+        "WHERE instr(changes, '\"priority\"') "
+        "AND json_extract(changes, '$.priority') = ?) ORDER BY id",
         (reported_by, priority),
     )
     return [dict(row) for row in rows]
@@ -175,8 +177,8 @@ def history_events(
             "json_extract(changes, '$.priority') AS priority, "
             "json_type(changes, '$.priority') AS priority_type FROM events "
             f"WHERE issue_id IN ({marks}) AND at <= ? "
-            "AND (to_status IS NOT NULL "
-            "OR json_type(changes, '$.priority') IS NOT NULL) "
+            "AND (to_status IS NOT NULL OR (instr(changes, '\"priority\"') "
+            "AND json_type(changes, '$.priority') IS NOT NULL)) "
             "ORDER BY issue_id, at, id",
             [*chunk, until],
         )
