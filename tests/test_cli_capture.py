@@ -202,3 +202,20 @@ def test_matrix_from_an_edited_config(project: Path) -> None:
     run("triage", "1", "--impact", "low", "--urgency", "immediate")
 
     assert run("show", "1", "--format", "json").json()["issue"]["priority"] == "P2"
+
+
+def test_reported_after_logged_is_refused(project: Path) -> None:
+    result = run(
+        "log",
+        "x",
+        "--reported-at",
+        "2026-03-03 12:00",
+        "--at",
+        "2026-03-03 11:00",
+        expect=2,
+    )
+
+    assert result.stderr == (
+        "Error: --reported-at 2026-03-03 12:00 is after the issue was logged (--at); "
+        "an issue is reported before or when it is logged\n"
+    )

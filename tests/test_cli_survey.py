@@ -284,3 +284,14 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(project: Path) -> Non
     result = run("import", "survey", "answers.csv", "--mapping", "map.toml")
 
     assert result.stdout.startswith("Imported 1 answers from 1 rows of answers.csv")
+
+
+def test_an_answer_in_the_future_is_refused(project: Path) -> None:
+    run("log", "x")
+
+    result = run("survey", "add", "1", "--score", "4", "--at", "2100-01-01", expect=2)
+
+    assert result.stderr == (
+        "Error: --at 2100-01-01 is in the future (2100-01-01T00:00:00Z); give a time "
+        "up to now\n"
+    )

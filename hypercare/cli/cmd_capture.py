@@ -85,7 +85,13 @@ def log(
     stamp = env.stamp(at, by)
     if description == "-":
         description = sys.stdin.read()
-    reported = env.past(reported_at, "--reported-at") if reported_at else env.past(at)
+    logged = env.past(at)
+    reported = env.past(reported_at, "--reported-at") if reported_at else logged
+    if reported > logged:
+        raise InputError(
+            f"--reported-at {reported_at} is after the issue was logged (--at); "
+            "an issue is reported before or when it is logged"
+        )
     new = NewIssue(
         title=title,
         description=description,

@@ -97,7 +97,7 @@ def survey_add(
         score=score,
         scale=scale,
         comment=comment,
-        at=env.when(at),
+        at=env.past(at),
         now=env.now(),
         actor=env.actor(by),
     )
