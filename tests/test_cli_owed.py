@@ -174,9 +174,10 @@ def test_resolution_confirm_and_duplicate_notices(project: Path) -> None:
         "--at",
         "2026-03-03T12:30:00Z",
     )
+    # The resolution reached issue 2's reporter too, which also tells them
+    # which issue theirs joined: no separate duplicate notice is owed any more.
     assert _owed("2026-03-03T13:00:00Z") == [
         (1, "confirm", "2026-03-03T12:00:00Z"),
-        (2, "duplicate", "2026-03-03T08:30:00Z"),
     ]
 
 

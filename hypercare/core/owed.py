@@ -263,7 +263,9 @@ def _owed_for(
                 )
     elif issue.status == "duplicate":
         joined = history.duplicated_at.get(issue.id, issue.updated_at)
-        if last.get((issue.id, "duplicate"), "") < joined:
+        # The resolution of the master, once sent, tells the reporter too.
+        told = max(last.get((issue.id, k), "") for k in ("duplicate", "resolution"))
+        if told < joined:
             found.append(due("duplicate", joined, f"joined issue {issue.duplicate_of}"))
         resolved = master.get("resolved_at") if master else None
         is_told = last.get((issue.id, "resolution"), "") >= (resolved or "")
