@@ -9,6 +9,7 @@ per (check, time), so importing the same file twice adds nothing.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -170,20 +171,25 @@ def history_events(
     priority the event set, or None when it set none), in (at, id) order.
     """
     history: dict[int, list[dict[str, Any]]] = {issue_id: [] for issue_id in issue_ids}
-    for chunk in _chunks(list(issue_ids), 500):
-        marks = ", ".join("?" for _ in chunk)
-        rows = conn.execute(
-            "SELECT issue_id, id, at, to_status, "
-            "json_extract(changes, '$.priority') AS priority, "
-            "json_type(changes, '$.priority') AS priority_type FROM events "
-            f"WHERE issue_id IN ({marks}) AND at <= ? "
-            "AND (to_status IS NOT NULL OR (instr(changes, '\"priority\"') "
-            "AND json_type(changes, '$.priority') IS NOT NULL)) "
-            "ORDER BY issue_id, at, id",
-            [*chunk, until],
-        )
-        for row in rows:
-            history[row["issue_id"]].append(dict(row))
+    if not history:
+        return history
+    # One statement for all the issues; instr() spares SQLite parsing the JSON
+    # of the status events, which set no priority.
+    has_priority = "instr(changes, '\"priority\"')"
+    rows = conn.execute(
+        "SELECT issue_id, id, at, to_status, "
+        f"CASE WHEN {has_priority} THEN json_extract(changes, '$.priority') END "
+        "AS priority, "
+        f"CASE WHEN {has_priority} THEN json_type(changes, '$.priority') END "
+        "AS priority_type FROM events "
+        "WHERE issue_id IN (SELECT value FROM json_each(?)) AND at <= ? "
+        f"AND (to_status IS NOT NULL OR ({has_priority} "
+        "AND json_type(changes, '$.priority') IS NOT NULL)) "
+        "ORDER BY issue_id, at, id",
+        (json.dumps(list(history)), until),
+    )
+    for row in rows:
+        history[row["issue_id"]].append(dict(row))
     return history
 
 
