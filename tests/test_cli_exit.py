@@ -611,7 +611,7 @@ def test_markdown_escapes_user_text(project: Path) -> None:
         "exit-check", "--format", "md", "--as-of", "2026-03-06 10:00", expect=1
     ).stdout
 
-    assert "| no-p1-72h | FAIL | 1 P1 issue open |" in out
+    assert "| no-p1-72h | FAIL | 1 P1 issue open in 72 h |" in out
     assert "Totals \\| wrong \\[see\\] \\<script\\>" in out
     assert "<script>" not in out
 
@@ -645,7 +645,7 @@ def test_github_actions_annotations_and_job_summary(
     errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
     assert errors[0].startswith(
         "::error title=Exit criterion no-p1-72h%3A FAIL::1 P1 "
-        "issue open. P1 issue 1 was open"
+        "issue open in 72 h. P1 issue 1 was open"
     )
     assert errors[1] == (
         "::error title=Exit criterion trained%3A FAIL::missing. Sign-off "

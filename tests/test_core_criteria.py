@@ -182,3 +182,33 @@ def test_github_annotations_escape_workflow_command_characters() -> None:
     assert criteria.github_annotations(verdict) == [
         "::error title=Exit criterion x%2Cy%3A FAIL::m. 100%25 done%0Anot really",
     ]
+
+
+def test_an_open_p1_fails_even_before_72_hours_of_history(project: Path) -> None:
+    # Go-live 2026-03-02 09:00; as of 03-03 12:00 only 27 h are on record,
+    # but a P1 open now already means the criterion cannot hold.
+    run(
+        "log",
+        "Down",
+        "--impact",
+        "high",
+        "--urgency",
+        "immediate",
+        "--at",
+        "2026-03-02 10:00",
+    )
+
+    result = run(
+        "exit-check",
+        "--only",
+        "no-p1-72h",
+        "--allow-unknown",
+        "--as-of",
+        "2026-03-03 12:00",
+        "--format",
+        "json",
+        expect=1,
+    )
+
+    (criterion,) = result.json()["criteria"]
+    assert criterion["status"] == "fail"

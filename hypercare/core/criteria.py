@@ -200,9 +200,6 @@ def _no_open_priority(
     window = {"since": to_iso(start), "until": to_iso(as_of)}
     threshold = f"no {c.priority} open for {_num(c.hours)} h"
     base = {"threshold": threshold, "limit": 0.0, "window": window}
-    if missing := _no_history(store, settings, start, as_of, f"{_num(c.hours)} hours"):
-        return {**base, "status": UNKNOWN, "measured": "no data", "detail": missing}
-
     spans = [
         s
         for s in open_spans(store, c.priority, as_of)
@@ -210,7 +207,16 @@ def _no_open_priority(
     ]
     ids = sorted({s.issue_id for s in spans})
     evidence = tuple(_span_evidence(s) for s in spans)
-    measured = f"{len(ids)} {c.priority} issue{'s' if len(ids) != 1 else ''} open"
+    measured = (
+        f"{len(ids)} {c.priority} issue{'s' if len(ids) != 1 else ''} open "
+        f"in {_num(c.hours)} h"
+    )
+    # A P1 open in the part of the window on record fails the criterion even
+    # when the record does not yet cover the whole window; only a clean
+    # partial record is unknown.
+    missing = _no_history(store, settings, start, as_of, f"{_num(c.hours)} hours")
+    if missing and not spans:
+        return {**base, "status": UNKNOWN, "measured": "no data", "detail": missing}
     if not spans:
         return {
             **base,
