@@ -340,7 +340,7 @@ def clock_outcomes(
         elapsed = working_seconds(
             calendar, line.reported_at.timestamp(), end.timestamp()
         )
-        if elapsed > goal:
+        if _is_missed(elapsed, goal, calendar, as_of, is_running=stopped is None):
             acknowledge = ("missed", stopped or as_of)
         elif stopped is not None:
             acknowledge = ("met", stopped)
@@ -350,12 +350,13 @@ def clock_outcomes(
         goal = target.resolve.total_seconds()
         missed_at: datetime | None = None
         last_stop: datetime | None = None
-        for intervals, stopped_at, _ in _resolve_cycles(line, as_of):
+        for intervals, stopped_at, is_paused in _resolve_cycles(line, as_of):
             elapsed = sum(
                 working_seconds(calendar, a.timestamp(), b.timestamp())
                 for a, b in intervals
             )
-            if elapsed > goal:
+            is_running = stopped_at is None and not is_paused
+            if _is_missed(elapsed, goal, calendar, as_of, is_running=is_running):
                 moment = stopped_at or as_of
                 missed_at = moment if missed_at is None else max(missed_at, moment)
             last_stop = stopped_at
@@ -364,6 +365,29 @@ def clock_outcomes(
         elif last_stop is not None:
             resolve = ("met", last_stop)
     return acknowledge, resolve
+
+
+def _is_missed(
+    elapsed: float,
+    goal: float,
+    calendar: Calendar,
+    as_of: datetime,
+    *,
+    is_running: bool,
+) -> bool:
+    """Whether a clock has gone past its target as of ``as_of``.
+
+    Counted time above the target is missed. A running clock that has counted
+    exactly the target is missed too when its calendar is not counting at
+    ``as_of`` (evening, weekend, holiday): it stood still at the target since
+    its due moment, which has passed. In working time it is due right now.
+    """
+    if elapsed > goal:
+        return True
+    if not is_running or elapsed < goal:
+        return False
+    moment = as_of.timestamp()
+    return working_seconds(calendar, moment - 1, moment) == 0
 
 
 def _resolve_cycles(
@@ -422,7 +446,7 @@ def _clock(
     remaining = goal - elapsed
     if stopped_at is not None:
         state = "met" if elapsed <= goal else "missed"
-    elif elapsed > goal:
+    elif _is_missed(elapsed, goal, calendar, as_of, is_running=not is_paused):
         state = "missed"
     elif is_paused:
         state = "paused"
