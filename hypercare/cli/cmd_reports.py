@@ -82,22 +82,23 @@ def _emit(
     from hypercare.core import report_render as render
 
     if fmt == "json":
-        text = render.to_json(report.as_dict())
-    else:
-        document = layout(report, current().settings().tz)
-        if fmt == "rich" and output_file is None:
-            for kind, part in render.to_rich_parts(document):
-                if kind == "md":
-                    output.print_rich_markdown(part)
-                else:
-                    output.echo(part)
-            return
-        renderers = {
-            "md": render.to_markdown,
-            "html": render.to_html,
-            "rich": render.to_plain,
-        }
-        text = renderers[fmt](document)
+        # Streamed: a stand-up over a large hypercare is tens of megabytes.
+        output.write_chunks(render.json_chunks(report.as_dict()), output_file)
+        return
+    document = layout(report, current().settings().tz)
+    if fmt == "rich" and output_file is None:
+        for kind, part in render.to_rich_parts(document):
+            if kind == "md":
+                output.print_rich_markdown(part)
+            else:
+                output.echo(part)
+        return
+    renderers = {
+        "md": render.to_markdown,
+        "html": render.to_html,
+        "rich": render.to_plain,
+    }
+    text = renderers[fmt](document)
     if output_file is None:
         output.echo(text)
         return

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -194,3 +194,17 @@ def _stderr_console() -> Any:
 def is_interactive() -> bool:
     """Whether a person can answer prompts (standard input is a terminal)."""
     return sys.stdin.isatty()
+
+
+def write_chunks(chunks: Iterable[str], path: str | None = None) -> None:
+    """Write text given in pieces, and a final newline, to stdout or ``path``."""
+    if path is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.write("\n")
+        return
+    with open(path, "w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+        handle.write("\n")
+    echo(f"Wrote {path}")

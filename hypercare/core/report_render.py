@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -72,8 +72,10 @@ class Document:
 # --- formats -----------------------------------------------------------------
 
 
-def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+def json_chunks(data: Any) -> Iterator[str]:
+    """A report as indented JSON, in pieces, so a large report is written as it
+    is encoded instead of being held whole in memory."""
+    return json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(data)
 
 
 def to_markdown(document: Document) -> str:
