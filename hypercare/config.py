@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -542,6 +542,15 @@ def _calendars(reader: _Reader, value: Any, timezone: str) -> dict[str, Calendar
         )
         if not calendar.is_always and calendar.hours_per_day <= 0:
             raise reader.fail(f"{key}.end", "must be later than start")
+        if not calendar.is_always and not calendar.days:
+            raise reader.fail(f"{key}.days", "needs at least one working day")
+        for day in calendar.holidays:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise reader.fail(
+                    f"{key}.holidays", f"has '{day}', not a date like 2026-12-25"
+                ) from None
         calendars[name] = calendar
     return calendars
 

@@ -169,6 +169,17 @@ def _edit(project: Path, old: str, new: str) -> None:
             "targets.P1.resolve_within 'soon' is not a duration like 15m, 4h or 3d",
         ),
         (
+            "holidays = []",
+            'holidays = ["2026-12-25", "christmas"]',
+            "calendars.business.holidays has 'christmas', not a date like 2026-12-25",
+        ),
+        (
+            'days = [\n    "mon",\n    "tue",\n    "wed",\n    "thu",\n    "fri",\n]\n'
+            "start",
+            "days = []\nstart",
+            "calendars.business.days needs at least one working day",
+        ),
+        (
             'rule = "no_open_priority"',
             'rule = "no_p1_evr"',
             "exit criterion 'no-p1-72h' has unknown rule 'no_p1_evr'; known rules: "

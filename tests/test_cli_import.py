@@ -609,3 +609,19 @@ def test_later_jira_export_updates_what_changed(project: Path, tmp_path: Path) -
     ):
         folded.update(json.loads(changes))
     assert all(issue[name] == value for name, value in folded.items())
+
+
+def test_a_key_twice_in_one_export_is_refused(project: Path) -> None:
+    Path("dup.csv").write_text(
+        "Issue key,Summary,Status,Priority,Created\n"
+        "D-1,one,Open,High,2026-11-21 10:00\n"
+        "D-1,two,Done,Low,2026-11-21 11:00\n"
+    )
+
+    result = run("import", "jira", "dup.csv", expect=2)
+
+    assert result.stderr == (
+        "Error: dup.csv line 3: 'D-1' is already on line 2; keep one row per issue "
+        "(or, in an event log, keep an issue's rows together)\n"
+    )
+    assert run("list", "--format", "json").json() == []

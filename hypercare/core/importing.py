@@ -484,6 +484,7 @@ class _Writer:
         self.recorded_at = recorded_at
         self.summary = summary
         self.next_id = sql.next_issue_id(conn)
+        self.first_line: dict[str, int] = {}  # each issue's line in this file
         sql.prepare_bulk(conn)
 
     def write(self, histories: list[History]) -> None:
@@ -498,6 +499,7 @@ class _Writer:
         new_issues: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         new_events: list[tuple[Any, ...]] = []
         for history in histories:
+            self._check_once(history)
             row = stored.get(history.ref)
             if row is None:
                 columns, values = self._add(history, new_events)
@@ -507,6 +509,16 @@ class _Writer:
         for columns, rows in new_issues.items():
             sql.insert_issues(self.conn, columns, rows)
         sql.insert_events(self.conn, new_events)
+
+    def _check_once(self, history: History) -> None:
+        """A file names each issue once (an event log: in one run of rows)."""
+        first = self.first_line.setdefault(history.ref, history.line)
+        if first != history.line:
+            raise ImportRowError(
+                f"{self.summary.path} line {history.line}: '{history.ref}' is already "
+                f"on line {first}; keep one row per issue (or, in an event log, keep "
+                "an issue's rows together)"
+            )
 
     def _add(
         self, history: History, new_events: list[tuple[Any, ...]]

@@ -214,11 +214,14 @@ def record(store: Store, messages: tuple[Message, ...], stamp: Stamp) -> None:
 def template_env(settings: Settings) -> jinja2.Environment:
     """Jinja2 over the project's templates folder, then the shipped defaults."""
     import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
     folders = [DEFAULT_TEMPLATES]
     if settings.path is not None:
         folders.insert(0, settings.path.parent / "templates")
-    return jinja2.Environment(
+    # Sandboxed: a template edited by the team can read the issue's fields,
+    # not Python's internals.
+    return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(folder) for folder in folders]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # plain text: shown as typed, see the module docstring
@@ -263,6 +266,12 @@ def render(
         raise ConfigError(
             f"template {name} cannot be rendered ({exc}); fix it or delete it to use "
             "the default"
+        ) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        # An expression in an edited template that fails as it runs.
+        raise ConfigError(
+            f"template {name} failed while rendering ({type(exc).__name__}: {exc}); "
+            "fix it or delete it to use the default"
         ) from None
     return subject, text.strip("\n") + "\n"
 
