@@ -625,3 +625,33 @@ def test_a_key_twice_in_one_export_is_refused(project: Path) -> None:
         "(or, in an event log, keep an issue's rows together)\n"
     )
     assert run("list", "--format", "json").json() == []
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (
+            'key = "Ref"\ntitle = "Headline"\nreported_at = "Opened"\nreporter = "Whom"\n',
+            "map.toml: columns.reporter names column 'Whom', which data.csv does not "
+            "have; its columns are: Ref, Headline, Opened, Who",
+        ),
+        (
+            'key = "Ref"\ntitle = "{Ref}: {Headline"\nreported_at = "Opened"\n',
+            "map.toml: columns.title '{Ref}: {Headline' is not a template like "
+            "'{Key}: {Summary}' (expected '}' before end of string)",
+        ),
+    ],
+)
+def test_a_mapping_must_match_the_file(
+    project: Path, columns: str, message: str
+) -> None:
+    Path("data.csv").write_text(
+        "Ref,Headline,Opened,Who\nR-1,One,2026-11-21 10:00,Ana\n"
+    )
+    Path("map.toml").write_text(
+        f'source = "mine"\nrows = "issues"\n[columns]\n{columns}'
+    )
+
+    result = run("import", "csv", "data.csv", "--mapping", "map.toml", expect=2)
+
+    assert result.stderr == f"Error: {message}\n"

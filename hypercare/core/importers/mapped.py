@@ -30,6 +30,7 @@ else from impact × urgency through the matrix.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tomllib
 from collections.abc import Iterator
@@ -124,6 +125,9 @@ class Mapping:
     drop_duplicate_rows: bool = True
     tag_separator: str | None = None
     where: str = "the mapping"
+    # A mapping written by a user names columns the file must have; the
+    # built-in presets list names that exports may or may not carry.
+    is_strict: bool = False
 
 
 # --- loading -----------------------------------------------------------------------
@@ -138,7 +142,7 @@ def load_mapping(path: Path) -> Mapping:
         raise InputError(f"{path}: no such mapping file; give a TOML mapping") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML ({exc})") from None
-    return parse_mapping(document, str(path))
+    return dataclasses.replace(parse_mapping(document, str(path)), is_strict=True)
 
 
 def parse_mapping(document: dict[str, Any], where: str) -> Mapping:
@@ -623,6 +627,12 @@ class _Cells:
             if position is None:
                 if name in ("key", "time", "reported_at"):
                     rows.need(names[0])  # raises, naming the column and the file
+                if mapping.is_strict:
+                    raise InputError(
+                        f"{mapping.where}: columns.{name} names column "
+                        f"'{names[0]}', which {rows.path} does not have; its "
+                        f"columns are: {', '.join(rows.header)}"
+                    )
                 continue
             self.single[name] = position
         self.multi = {
@@ -638,7 +648,14 @@ class _Cells:
         assert self.template is not None
         import string
 
-        for _, name, _, _ in string.Formatter().parse(self.template):
+        try:
+            fields = list(string.Formatter().parse(self.template))
+        except ValueError as exc:
+            raise InputError(
+                f"{mapping.where}: columns.title '{self.template}' is not a template "
+                f"like '{{Key}}: {{Summary}}' ({exc})"
+            ) from None
+        for _, name, _, _ in fields:
             if name and rows.find(name) is None:
                 raise InputError(
                     f"{mapping.where}: columns.title names column "
