@@ -631,7 +631,8 @@ def test_a_key_twice_in_one_export_is_refused(project: Path) -> None:
     ("columns", "message"),
     [
         (
-            'key = "Ref"\ntitle = "Headline"\nreported_at = "Opened"\nreporter = "Whom"\n',
+            'key = "Ref"\ntitle = "Headline"\nreported_at = "Opened"\n'
+            'reporter = "Whom"\n',
             "map.toml: columns.reporter names column 'Whom', which data.csv does not "
             "have; its columns are: Ref, Headline, Opened, Who",
         ),
