@@ -656,3 +656,19 @@ def test_a_mapping_must_match_the_file(
     result = run("import", "csv", "data.csv", "--mapping", "map.toml", expect=2)
 
     assert result.stderr == f"Error: {message}\n"
+
+
+def test_a_closed_jira_issue_without_an_update_time_ends_closed(project: Path) -> None:
+    Path("closed.csv").write_text(
+        "Issue key,Summary,Status,Priority,Created,Resolved\n"
+        "Q-1,Clos,Closed,Blocker,2026-11-21 10:00,2026-11-21 12:00\n"
+    )
+
+    run("import", "jira", "closed.csv")
+
+    issue = run("show", "1", "--format", "json").json()["issue"]
+    assert (issue["status"], issue["resolved_at"], issue["closed_at"]) == (
+        "closed",
+        "2026-11-21T12:00:00Z",
+        "2026-11-21T12:00:00Z",
+    )

@@ -434,7 +434,11 @@ class MappedImporter:
         closed = self._time(row, "closed_at")
         moves: list[tuple[str, str]] = []
         if status == "closed" and resolved:
-            moves = [("resolved", resolved), ("closed", closed or updated)]
+            # Without a closing or update time, it closed when it was resolved.
+            moves = [
+                ("resolved", resolved),
+                ("closed", closed or max(updated, resolved)),
+            ]
         elif status == "closed":
             moves = [("closed", closed or updated)]
         elif status in DONE_STATUSES:
