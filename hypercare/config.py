@@ -187,6 +187,8 @@ def load_settings(path: Path | None) -> Settings:
         raise ConfigError(
             f"{path} is a folder; pass --config the hypercare.toml file in it"
         ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML ({exc}); fix the file or recreate it "

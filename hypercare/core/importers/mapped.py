@@ -589,9 +589,15 @@ class MappedImporter:
                 return str(raw)
             if name in _OPTIONAL_LABELS:
                 return None
+            fix = (
+                "add it there"
+                if self.mapping.is_strict
+                else "pass --skip-bad, or import with 'hypercare import csv "
+                f"--mapping' and a [{name}] map that names it"
+            )
             raise ValueError(
                 f"{name} '{raw}' is not in the [{name}] map of "
-                f"{self.mapping.where}; add it there"
+                f"{self.mapping.where}; {fix}"
             )
         return found or None
 
