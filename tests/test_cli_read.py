@@ -1,0 +1,186 @@
+"""list and show: filters, formats, and the JSON keys scripts rely on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run
+
+ISSUE_KEYS = [
+    "id",
+    "title",
+    "status",
+    "reported_at",
+    "logged_at",
+    "updated_at",
+    "description",
+    "type",
+    "area",
+    "channel",
+    "reporter",
+    "contact",
+    "reporter_group",
+    "external_ref",
+    "source",
+    "tags",
+    "impact",
+    "urgency",
+    "priority",
+    "priority_reason",
+    "cause",
+    "hold_reason",
+    "assignee",
+    "escalation_level",
+    "duplicate_of",
+    "workaround",
+    "resolution",
+    "resolution_code",
+    "users_affected",
+    "is_known",
+    "is_kb",
+    "reopen_count",
+    "reassignment_count",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+]
+EVENT_KEYS = [
+    "id",
+    "issue_id",
+    "kind",
+    "at",
+    "recorded_at",
+    "actor",
+    "from_status",
+    "to_status",
+    "note",
+    "changes",
+]
+
+
+def test_show_json_keys_are_stable(project: Path) -> None:
+    run("log", "x")
+
+    shown = run("show", "1", "--format", "json").json()
+
+    assert list(shown) == ["issue", "events"]
+    assert list(shown["issue"]) == ISSUE_KEYS
+    assert list(shown["events"][0]) == EVENT_KEYS
+
+
+def test_list_json_keys_are_stable(project: Path) -> None:
+    run("log", "x")
+
+    (row,) = run("list", "--format", "json").json()
+
+    assert sorted(row) == sorted(ISSUE_KEYS)
+
+
+def _seed() -> None:
+    run(
+        "log",
+        "Payroll export slow",
+        "--type",
+        "performance",
+        "--area",
+        "payroll",
+        "--channel",
+        "email",
+        "--at",
+        "2026-03-02 10:00",
+    )
+    run(
+        "log",
+        "Login fails",
+        "--type",
+        "bug",
+        "--area",
+        "sso",
+        "--channel",
+        "chat",
+        "--impact",
+        "high",
+        "--urgency",
+        "immediate",
+        "--at",
+        "2026-03-03 10:00",
+    )
+    run(
+        "log",
+        "Report typo",
+        "--type",
+        "usability",
+        "--area",
+        "payroll",
+        "--at",
+        "2026-03-04 10:00",
+    )
+    run("resolve", "3", "--at", "2026-03-04 11:00")
+
+
+@pytest.mark.parametrize(
+    ("args", "ids"),
+    [
+        ((), [1, 2, 3]),
+        (("--status", "open"), [1, 2]),
+        (("--status", "done"), [3]),
+        (("--status", "resolved"), [3]),
+        (("--priority", "P1"), [2]),
+        (("--type", "bug"), [2]),
+        (("--area", "payroll"), [1, 3]),
+        (("--channel", "email"), [1]),
+        (("--search", "export"), [1]),
+        (("--since", "2026-03-03 00:00"), [2, 3]),
+        (("--until", "2026-03-03 00:00"), [1]),
+        (("--sort", "reported", "--desc"), [3, 2, 1]),
+        (("--limit", "2"), [1, 2]),
+    ],
+)
+def test_filters(project: Path, args: tuple[str, ...], ids: list[int]) -> None:
+    _seed()
+
+    rows = run("list", *args, "--format", "json").json()
+
+    assert [row["id"] for row in rows] == ids
+
+
+def test_csv_and_markdown(project: Path) -> None:
+    run("log", "Pipe | and [link]", "--at", "2026-03-02 10:00")
+
+    csv_lines = run("list", "--format", "csv").stdout.splitlines()
+    md_lines = run("list", "--format", "md").stdout.splitlines()
+
+    assert csv_lines[0] == (
+        "id,priority,status,title,type,area,channel,assignee,reported_at,updated_at"
+    )
+    assert csv_lines[1] == (
+        "1,,new,Pipe | and [link],,,,,2026-03-02T10:00:00Z,2026-03-02T10:00:00Z"
+    )
+    assert md_lines[2].startswith("| 1 |  | new | Pipe \\| and \\[link\\] |")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--priority", "P9"), "unknown priority 'P9'; use --priority P1|P2|P3|P4"),
+        (
+            ("--status", "opened"),
+            "unknown status 'opened'; use open, done or one of: "
+            "new, acknowledged, in_progress, on_hold, awaiting_testing, resolved, "
+            "closed, duplicate, rejected, deferred",
+        ),
+        (("--limit", "-1"), "--limit -1 is not a number of issues; give 1 or more"),
+        (
+            ("--sort", "colour"),
+            "unknown sort key 'colour'; use --sort "
+            "id|reported|updated|priority|status|title",
+        ),
+        (("--format", "xml"), "unknown format 'xml'; use --format table|json|csv|md"),
+    ],
+)
+def test_bad_list_options(project: Path, args: tuple[str, ...], message: str) -> None:
+    result = run("list", *args, expect=2)
+
+    assert result.stderr == f"Error: {message}\n"
