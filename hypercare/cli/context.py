@@ -7,7 +7,6 @@ only here, once, so a command's writes share one "now".
 
 from __future__ import annotations
 
-import getpass
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -120,6 +119,8 @@ class Env:
 
 
 def _login() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

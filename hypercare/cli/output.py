@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +25,12 @@ Column = tuple[str, str]  # (key in each row, header)
 
 def setup_logging(verbosity: int) -> None:
     """WARNING by default; each -v one step more detail, each -q one less."""
+    if verbosity == 0 and "logging" not in sys.modules:
+        # Nothing has logged yet and the default is Python's own (warnings
+        # to stderr): leave logging unloaded, it costs every quick command.
+        return
+    import logging
+
     level = max(logging.DEBUG, min(logging.CRITICAL, logging.WARNING - 10 * verbosity))
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s: %(message)s"
