@@ -308,6 +308,21 @@ def test_a_criterion_missing_a_parameter_is_a_config_error(project: Path) -> Non
     )
 
 
+def test_only_repeated_evaluates_each_named_criterion_in_config_order(
+    project: Path,
+) -> None:
+    set_criteria(
+        project,
+        NO_P1,
+        {"name": "trained", "rule": "signoff", "signoff": "support-trained"},
+        {"name": "signed", "rule": "signoff", "signoff": "business-owner"},
+    )
+
+    report = check("--only", "signed", "--only", "no-p1-72h", expect=1)
+
+    assert [c["name"] for c in report["criteria"]] == ["no-p1-72h", "signed"]
+
+
 def test_only_an_unknown_name_exits_2_listing_the_names(project: Path) -> None:
     set_criteria(
         project,

@@ -53,7 +53,12 @@ def exit_check(
         ),
     ] = False,
     only: Annotated[
-        str | None, typer.Option("--only", help="Evaluate only the criterion NAME.")
+        list[str] | None,
+        typer.Option(
+            "--only",
+            metavar="NAME",
+            help="Evaluate only the criterion NAME (repeat for several).",
+        ),
     ] = None,
     list_: Annotated[
         bool, typer.Option("--list", help="Say what each criterion checks, and stop.")

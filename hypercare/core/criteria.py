@@ -25,6 +25,7 @@ JUnit XML and GitHub Actions annotations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -116,9 +117,12 @@ class Verdict:
 
 
 def evaluate(
-    store: Store, settings: Settings, as_of: datetime, only: str | None = None
+    store: Store,
+    settings: Settings,
+    as_of: datetime,
+    only: Sequence[str] | None = None,
 ) -> list[CriterionResult]:
-    """Evaluate the configured criteria (or just the one named ``only``)."""
+    """Evaluate the configured criteria (or just those named in ``only``)."""
     criteria = select(settings, only)
     return [_evaluate_one(store, settings, criterion, as_of) for criterion in criteria]
 
@@ -128,7 +132,7 @@ def verdict(
     settings: Settings,
     as_of: datetime,
     *,
-    only: str | None = None,
+    only: Sequence[str] | None = None,
     allow_unknown: bool = False,
 ) -> Verdict:
     results = evaluate(store, settings, as_of, only)
@@ -137,17 +141,21 @@ def verdict(
     )
 
 
-def select(settings: Settings, only: str | None) -> tuple[Criterion, ...]:
-    """The criteria to evaluate; InputError listing the names for an unknown one."""
-    if only is None:
+def select(settings: Settings, only: Sequence[str] | None) -> tuple[Criterion, ...]:
+    """The criteria named in ``only`` (all when it is empty), in config order.
+
+    InputError listing the known names for a name that is not configured.
+    """
+    if not only:
         return settings.criteria
-    chosen = tuple(c for c in settings.criteria if c.name == only)
-    if not chosen:
-        names = ", ".join(c.name for c in settings.criteria) or "none configured"
-        raise InputError(
-            f"there is no exit criterion '{only}'; known criteria: {names}"
-        )
-    return chosen
+    known = {c.name for c in settings.criteria}
+    for name in only:
+        if name not in known:
+            names = ", ".join(c.name for c in settings.criteria) or "none configured"
+            raise InputError(
+                f"there is no exit criterion '{name}'; known criteria: {names}"
+            )
+    return tuple(c for c in settings.criteria if c.name in only)
 
 
 def describe(criterion: Criterion) -> str:
