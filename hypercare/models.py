@@ -119,6 +119,10 @@ class Issue:
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def public(self) -> dict[str, Any]:
+        """The row as commands print it: tags as a list, not stored JSON text."""
+        return {**self.as_dict(), "tags": self.tag_list}
+
     @property
     def tag_list(self) -> list[str]:
         return list(json.loads(self.tags)) if self.tags else []

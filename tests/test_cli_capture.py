@@ -77,7 +77,7 @@ def test_log_prints_the_number_and_json_row(project: Path) -> None:
     assert row["priority"] == "P1"
     assert row["reported_at"] == "2026-03-02T10:00:00Z"
     assert row["updated_at"] == "2026-03-02T10:30:00Z"
-    assert row["tags"] == '["pdf", "invoices"]'
+    assert row["tags"] == ["pdf", "invoices"]
     assert row["reporter_group"] == "end-user"
 
 

@@ -78,6 +78,19 @@ def test_list_json_keys_are_stable(project: Path) -> None:
     assert sorted(row) == sorted(ISSUE_KEYS)
 
 
+def test_tags_are_a_list_in_json_and_joined_for_a_person(project: Path) -> None:
+    run("log", "Login fails", "--tag", "sso", "--tag", "eu")
+    run("log", "No tags")
+
+    shown = run("show", "1", "--format", "json").json()
+    listed = run("list", "--format", "json").json()
+    table = run("show", "1").stdout
+
+    assert shown["issue"]["tags"] == ["sso", "eu"]
+    assert [row["tags"] for row in listed] == [["sso", "eu"], []]
+    assert "sso, eu" in table
+
+
 def _seed() -> None:
     run(
         "log",

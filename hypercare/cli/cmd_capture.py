@@ -109,7 +109,7 @@ def log(
     )
     issue = log_issue(env.store(), env.settings(), new, stamp)
     if fmt == "json":
-        output.emit_json(issue.as_dict())
+        output.emit_json(issue.public())
     else:
         output.echo(str(issue.id))
     from hypercare.cli.cmd_loop import suggest_similar

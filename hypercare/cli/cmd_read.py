@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -135,6 +136,9 @@ def list_(
         limit=limit,
     )
     rows = list_issues(env.store().conn, wanted)
+    for row in rows:
+        if "tags" in row:  # a list in JSON, as in show, not stored JSON text
+            row["tags"] = json.loads(row["tags"]) if row["tags"] else []
     output.emit_rows(rows, LIST_COLUMNS, fmt, empty="No issues match.")
 
 
@@ -167,14 +171,15 @@ def show(number: IssueNumber, fmt: TableFormat = "table") -> None:
     issue, events = timeline(current().store(), number)
     event_rows = [event.as_dict() for event in events]
     if fmt == "json":
-        output.emit_json({"issue": issue.as_dict(), "events": event_rows})
+        output.emit_json({"issue": issue.public(), "events": event_rows})
         return
     for row in event_rows:
         row["what"] = _describe(row)
     if fmt in ("csv", "md"):
         output.emit_rows(event_rows, EVENT_COLUMNS, fmt)
         return
-    fields = [(k, v) for k, v in issue.as_dict().items() if v not in (None, "", 0)]
+    shown = {**issue.as_dict(), "tags": ", ".join(issue.tag_list)}
+    fields = [(k, v) for k, v in shown.items() if v not in (None, "", 0)]
     output.emit_rows(
         [{"field": k, "value": v} for k, v in fields],
         [("field", "field"), ("value", "value")],
