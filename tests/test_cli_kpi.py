@@ -165,6 +165,31 @@ def test_bad_options(project: Path, args: tuple[str, ...], message: str) -> None
     assert result.stderr.strip().splitlines()[-1] == message
 
 
+def test_a_window_that_runs_backwards_is_refused(project: Path) -> None:
+    before_go_live = run("kpi", "--as-of", "2020-01-01", expect=2)
+    since_after = run(
+        "kpi", "--since", "2026-03-05", "--as-of", "2026-03-04 09:00", expect=2
+    )
+
+    assert before_go_live.stderr == (
+        "Error: the go-live (2026-03-02T09:00:00Z) is not before --as-of "
+        "(2020-01-01T00:00:00Z); give a later --as-of or an earlier --since\n"
+    )
+    assert since_after.stderr.startswith(
+        "Error: --since (2026-03-05T00:00:00Z) is not before --as-of"
+    )
+
+
+def test_a_reopen_in_the_minute_of_the_resolution_counts(project: Path) -> None:
+    _issue(1, "2026-03-02 11:00")
+    run("reopen", "1", "--reason", "not fixed", "--at", "2026-03-02 11:00")
+
+    kpis = run("kpi", *AS_OF, "--format", "json").json()
+
+    assert kpis["reopen_rate"]["numerator"] == 1
+    assert kpis["reopen_rate"]["denominator"] == 1
+
+
 def test_without_a_database() -> None:
     result = run("kpi", expect=2)
     assert result.stderr.startswith("Error: no hypercare database here")

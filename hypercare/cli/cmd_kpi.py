@@ -47,17 +47,26 @@ def kpi(
     Example: hypercare kpi --as-of "2026-03-16 09:00" --priority P2 --explain
     """
     from hypercare.core.measures import compute_kpis
+    from hypercare.core.when import to_iso
     from hypercare.errors import InputError
 
     check_format(fmt, KPI_FORMATS)
     if priority is not None and priority not in PRIORITIES:
         raise InputError(f"unknown priority '{priority}'; use --priority P1|P2|P3|P4")
     env = current()
+    end = env.as_of(as_of)
+    start = env.when(since) if since else env.settings().go_live
+    if start is not None and start >= end:
+        flag = "--since" if since else "the go-live"
+        raise InputError(
+            f"{flag} ({to_iso(start)}) is not before --as-of ({to_iso(end)}); "
+            "give a later --as-of or an earlier --since"
+        )
     kpis = compute_kpis(
         env.store(),
         env.settings(),
-        as_of=env.as_of(as_of),
-        since=env.when(since) if since else None,
+        as_of=end,
+        since=start,
         priority=priority,
     )
     if fmt == "json":

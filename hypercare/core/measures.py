@@ -334,14 +334,7 @@ def _resolution_moves(line: Timeline) -> list[datetime]:
     return moments
 
 
-def _reopens(line: Timeline) -> list[datetime]:
-    moments = []
-    status = "new"
-    for at, _, to_status in line.moves:
-        if status in ("resolved", "closed") and to_status in OPEN_STATUSES:
-            moments.append(at)
-        status = to_status
-    return moments
+_REOPENED_FROM = ("resolved", "closed")  # states a reopen returns from
 
 
 def _state_at(line: Timeline, moment: datetime) -> str:
@@ -476,14 +469,20 @@ def _reopen_rate(
     for line in snap.lines.values():
         if not _wanted(line, priority):
             continue
-        moments = [
-            m for m in _resolution_moves(line) if _in_window(m, since, snap.as_of)
-        ]
-        if not moments:
-            continue
-        resolved += 1
-        if any(reopen > moments[0] for reopen in _reopens(line)):
-            reopened += 1
+        # Walk the moves in order: a reopen in the same minute as the
+        # resolution it undoes still comes after it.
+        status, is_resolved, is_reopened = "new", False, False
+        for at, _, to_status in line.moves:
+            if is_resolved and status in _REOPENED_FROM and to_status in OPEN_STATUSES:
+                is_reopened = True
+                break
+            if not is_resolved and _in_window(at, since, snap.as_of):
+                is_resolved = to_status == "resolved" or (
+                    to_status == "closed" and status not in _REOPENED_FROM
+                )
+            status = to_status
+        resolved += is_resolved
+        reopened += is_reopened
     return Ratio.of(reopened, resolved)
 
 
