@@ -378,7 +378,9 @@ def _assignee_changes(issue: Issue, who: str | None) -> dict[str, Any]:
     if who is None or who == issue.assignee:
         return {}
     changes: dict[str, Any] = {"assignee": who}
-    if issue.assignee is not None:
+    if issue.assignee is not None and issue.is_open:
+        # Handing on a closed issue (the one who files it away) is no
+        # reassignment: it says nothing about how the issue was resolved.
         changes["reassignment_count"] = issue.reassignment_count + 1
     return changes
 

@@ -713,7 +713,13 @@ class _Replay:
         for name, val in (fields or {}).items():
             if val is not None and self.values.get(name) != val:
                 changes[name] = val
-        if changes.get("assignee") and self.values.get("assignee"):
+        if (
+            changes.get("assignee")
+            and self.values.get("assignee")
+            and self.status in OPEN_STATUSES
+        ):
+            # Only a handover while open is a reassignment (not the closing
+            # clerk's name on the final row of an event log).
             changes["reassignment_count"] = self.values.get("reassignment_count", 0) + 1
         self.values.update(changes)
         if at > self.updated_at:
