@@ -124,6 +124,9 @@ class Smtp:
     sender: str = "hypercare@localhost"
     starttls: bool = False
     username: str | None = None
+    # False when the config has no [smtp] table: the defaults above are
+    # then a guess, and sending to them would fail only after recording.
+    is_configured: bool = False
 
 
 @dataclass(frozen=True)
@@ -483,7 +486,7 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
                 document.get("escalation", {}), "escalation", None
             ).items()
         },
-        smtp=_smtp(reader, document.get("smtp", {})),
+        smtp=_smtp(reader, document.get("smtp")),
         criteria=_criteria(reader, document.get("exit_criteria", [])),
     )
 
@@ -605,6 +608,8 @@ def _people(reader: _Reader, value: Any) -> tuple[Person, ...]:
 
 
 def _smtp(reader: _Reader, value: Any) -> Smtp:
+    if value is None:
+        return Smtp()
     spec = reader.table(
         value, "smtp", {"host", "port", "sender", "starttls", "username"}
     )
@@ -616,6 +621,7 @@ def _smtp(reader: _Reader, value: Any) -> Smtp:
         ),
         starttls=reader.typed(spec.get("starttls", False), "smtp.starttls", bool),
         username=spec.get("username"),
+        is_configured=True,
     )
 
 

@@ -377,6 +377,22 @@ def test_refusals(project: Path, args: list[str], line: str) -> None:
     assert _messages(project) == []
 
 
+def test_send_without_an_smtp_table_is_refused_before_recording(
+    project: Path,
+) -> None:
+    _log_p2()
+
+    result = run("notify", "1", "--kind", "ack", "--send", expect=2)
+
+    assert result.stderr == (
+        f"Error: {project / 'hypercare.toml'} has no [smtp] table, so --send has "
+        "no server to use; add one with host, port and sender (see the README), "
+        "or write .eml files with --outbox DIR\n"
+    )
+    assert _messages(project) == []
+    assert _issue(1)["acknowledged_at"] is None
+
+
 def test_username_without_password_is_refused_before_sending(
     project: Path, smtp: tuple[Controller, Inbox], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -159,7 +159,7 @@ def test_unreachable_server_fails_every_message(settings: Settings) -> None:
 
     from hypercare.config import Smtp
 
-    dead = replace(settings, smtp=Smtp(host="127.0.0.1", port=1))
+    dead = replace(settings, smtp=Smtp(host="127.0.0.1", port=1, is_configured=True))
     errors = send_smtp(dead.smtp, None, [_outgoing(), _outgoing()])
 
     assert len(errors) == 2

@@ -118,6 +118,12 @@ def notify(
             "is not set; set it in the environment (never in the config file)"
         )
     prepared = prepare(store, settings, request, stamp)
+    if request.mode == "send" and not settings.smtp.is_configured:
+        raise ConfigError(
+            f"{settings.path or 'the config'} has no [smtp] table, so --send has "
+            "no server to use; add one with host, port and sender (see the "
+            "README), or write .eml files with --outbox DIR"
+        )
 
     at = from_iso(stamp.at)
     outgoing = [
