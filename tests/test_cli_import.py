@@ -140,9 +140,10 @@ def test_servicenow_row_fields_come_from_the_last_row(
     assert issue["resolved_at"] == "2016-02-29T11:29:00Z"
     assert issue["closed_at"] == "2016-03-05T12:00:00Z"
     assert issue["acknowledged_at"] == "2016-02-29T08:53:00Z"
+    # "2 - Medium" urgency is our "high" (see the summary's notes).
     assert (issue["impact"], issue["urgency"], issue["priority"]) == (
         "medium",
-        "medium",
+        "high",
         "P3",
     )
     assert (issue["area"], issue["reporter"], issue["resolution_code"]) == (
@@ -251,9 +252,10 @@ def test_first_import_summary(servicenow: Path) -> None:
         "rows_read": 28071,
         "issues": {"added": 3931, "updated": 0, "unchanged": 0, "rejected": 0},
         "events": {"added": 32003, "updated": 0, "unchanged": 0, "rejected": 0},
-        # (high, high) gives P2 in our matrix where the source says P1 (36
-        # issues); (high, medium) and (medium, high) give P3, not P2 (82).
-        "notes": {"priority_differs_from_matrix": 118},
+        # Urgency 1-2-3 reads as immediate-high-low: only low impact with
+        # urgency "2 - Medium" (our low x high, P3) differs from the source's
+        # P4. 30 incidents end so (counted from each one's last row in the file).
+        "notes": {"priority_differs_from_matrix": 30},
         "skipped": [],
         "skipped_count": 0,
     }

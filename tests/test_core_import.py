@@ -278,7 +278,7 @@ def test_creation_event_carries_the_whole_first_row(tmp_path: Path) -> None:
         "source": "servicenow",
         "external_ref": "INC1",
         "impact": "medium",
-        "urgency": "medium",
+        "urgency": "high",
         "priority": "P3",
         "area": "Category 1",
         "reporter": "Caller 1",

@@ -13,9 +13,10 @@ resolved, Closed → closed; a return from Resolved or Closed to an open state
 is a reopen (status event to ``in_progress``, ``reopen_count`` + 1, then on to
 ``on_hold`` if that is where it went). ``-100`` (a placeholder state in some
 exports) keeps the current state. The priority is kept as recorded (``1 -
-Critical`` → P1 ...); impact and urgency ``1 - High/2 - Medium/3 - Low`` →
-high/medium/low; an issue whose recorded priority differs from our matrix
-gets a ``priority_reason`` saying so and is counted in the summary
+Critical`` → P1 ...); impact ``1 - High/2 - Medium/3 - Low`` → high/medium/
+low, urgency → immediate/high/low (see ``_URGENCIES``); an issue whose
+recorded priority differs from our matrix gets a ``priority_reason`` saying
+so and is counted in the summary
 (``priority_differs_from_matrix``). category → area, caller_id → reporter,
 contact_type → channel, assigned_to → assignee, closed_code →
 resolution_code (set when the issue is resolved), reassignment_count is
@@ -68,6 +69,11 @@ _STATES: dict[str, tuple[str, str | None]] = {
 }
 _KEEP_STATE = "-100"
 _LEVELS = {"1": "high", "2": "medium", "3": "low"}
+# ServiceNow's urgency has three levels and ours four. Its top level is the
+# top of our scale: read so, our default matrix gives the priority ServiceNow
+# recorded in 8 of its 9 cells (all but low impact x medium urgency, P4 there,
+# P3 here), where reading 1-2-3 as high-medium-low would make every P1 a P2.
+_URGENCIES = {"1": "immediate", "2": "high", "3": "low"}
 _PRIORITIES = {"1": "P1", "2": "P2", "3": "P3", "4": "P4"}
 _CHANNELS = {
     "phone": "phone",
@@ -285,7 +291,7 @@ class _RowReader:
 
     def _field_values(self, text: dict[str, str | None]) -> dict[str, Any]:
         impact = _coded(text["impact"], _LEVELS, "impact", _LEVEL_FORMS)
-        urgency = _coded(text["urgency"], _LEVELS, "urgency", _LEVEL_FORMS)
+        urgency = _coded(text["urgency"], _URGENCIES, "urgency", _LEVEL_FORMS)
         priority = _coded(
             text["priority"],
             _PRIORITIES,
