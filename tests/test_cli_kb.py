@@ -125,3 +125,19 @@ def test_kb_empty_and_markdown(project: Path) -> None:
     lines = run("kb", "--format", "md").stdout.splitlines()
     assert lines[0] == "| # | title | area | resolution | workaround | resolved |"
     assert lines[2].startswith("| 1 | Pipes \\| in a title |  | Escaped \\<them\\> |")
+
+
+def test_knowledge_survives_a_reopen_and_a_resolve_without_kb(
+    knowledge: Path,
+) -> None:
+    run("reopen", "5", "--reason", "Still times out for the largest department")
+    run("resolve", "5", "--resolution", "Split the export into batches of 500")
+
+    rows = run("kb", "--format", "json").json()
+    assert [(row["id"], row["resolution"]) for row in rows] == [
+        (5, "Split the export into batches of 500")
+    ]
+
+    run("reopen", "5", "--reason", "Batches fail too")
+    run("resolve", "5", "--resolution", "Moved to the vendor's API", "--no-kb")
+    assert run("kb", "--format", "json").json() == []

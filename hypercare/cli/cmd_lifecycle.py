@@ -78,8 +78,13 @@ def resolve(
         str | None, typer.Option("--workaround", help="How users can get by meanwhile.")
     ] = None,
     kb: Annotated[
-        bool, typer.Option("--kb", help="Keep the resolution in the knowledge base.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--kb/--no-kb",
+            help="Keep the resolution in the knowledge base, or take it out. "
+            "Without either, an issue already there stays there.",
+        ),
+    ] = None,
     at: At = None,
     by: By = None,
 ) -> None:

@@ -75,7 +75,8 @@ class Resolution:
     code: str | None = None
     text: str | None = None
     workaround: str | None = None
-    is_kb: bool = False
+    # None keeps what the issue had: knowledge survives a reopen and re-resolve.
+    is_kb: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -275,8 +276,9 @@ def _move_changes(
             resolved_at=stamp.at,
             resolution=resolution.text,
             resolution_code=resolution.code,
-            is_kb=int(resolution.is_kb),
         )
+        if resolution.is_kb is not None:
+            changes["is_kb"] = int(resolution.is_kb)
         if resolution.workaround:
             changes["workaround"] = resolution.workaround
     elif action == "close":
