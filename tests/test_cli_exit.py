@@ -7,6 +7,7 @@ the comments. The project fixture's go-live is 2026-03-02 09:00 UTC.
 from __future__ import annotations
 
 import csv
+import sqlite3
 import tomllib
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -829,15 +830,20 @@ def test_bad_criterion_parameters_are_config_errors(
     assert result.stderr == f"Error: {project / 'hypercare.toml'}: {error}\n"
 
 
-def test_a_signoff_no_criterion_uses_is_recorded_with_a_warning(project: Path) -> None:
-    result = run(
-        "signoff", "suport-trained", "--by", "Dana", "--at", "2026-03-10 09:00"
-    )
+def test_a_signoff_no_criterion_uses_is_refused_unless_forced(project: Path) -> None:
+    args = ("signoff", "suport-trained", "--by", "Dana", "--at", "2026-03-10 09:00")
+
+    result = run(*args, expect=2)
 
     assert result.stderr == (
-        "Warning: no exit criterion uses sign-off 'suport-trained'; "
-        "the criteria use: support-trained, handover-accepted\n"
+        "Error: no exit criterion uses sign-off 'suport-trained' (the criteria "
+        "use: support-trained, handover-accepted); check the spelling, add a "
+        "signoff criterion to hypercare.toml, or record it anyway with --force\n"
     )
+    assert sqlite3.connect(project / "hypercare.db").execute(
+        "SELECT count(*) FROM signoff_events"
+    ).fetchone() == (0,)
+    assert run(*args, "--force").stdout.startswith("Sign-off 'suport-trained' signed")
 
 
 def test_json_keys_are_stable(project: Path) -> None:

@@ -181,6 +181,10 @@ def signoff(
     revoke: Annotated[
         bool, typer.Option("--revoke", help="Withdraw the sign-off instead.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Record a name that no exit criterion uses."),
+    ] = False,
     at: At = None,
     by: By = None,
 ) -> None:
@@ -191,14 +195,16 @@ def signoff(
     from hypercare.core.signoffs import record
 
     env = current()
-    done = record(env.store(), name, env.stamp(at, by), note=note, revoke=revoke)
-    output.echo(f"Sign-off '{done.name}' {done.action} by {done.actor} at {done.at}.")
     used = [c.signoff for c in env.settings().criteria if c.signoff is not None]
-    if name not in used:
-        output.warn(
-            f"no exit criterion uses sign-off '{name}'; the criteria use: "
-            f"{', '.join(used) or 'none'}"
-        )
+    done = record(
+        env.store(),
+        name,
+        env.stamp(at, by),
+        note=note,
+        revoke=revoke,
+        listed=None if force else used,
+    )
+    output.echo(f"Sign-off '{done.name}' {done.action} by {done.actor} at {done.at}.")
 
 
 def known(

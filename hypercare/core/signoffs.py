@@ -10,6 +10,7 @@ as of a past moment sees what was true then.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,12 +45,23 @@ def record(
     *,
     note: str | None = None,
     revoke: bool = False,
+    listed: Sequence[str] | None = None,
 ) -> Signoff:
-    """Record that ``stamp.actor`` signs (or revokes) the sign-off ``name``."""
+    """Record that ``stamp.actor`` signs (or revokes) the sign-off ``name``.
+
+    With ``listed`` (the sign-offs the exit criteria use), signing a name not
+    among them is refused: a misspelt sign-off would count for nothing.
+    """
     if not _NAME.match(name):
         raise InputError(
             f"'{name}' is not a sign-off name; use letters, digits, '-', '_' or '.', "
             "for example support-trained"
+        )
+    if listed is not None and not revoke and name not in listed:
+        raise InputError(
+            f"no exit criterion uses sign-off '{name}' (the criteria use: "
+            f"{', '.join(listed) or 'none'}); check the spelling, add a signoff "
+            "criterion to hypercare.toml, or record it anyway with --force"
         )
     current = in_force(store, name, stamp.at)
     if revoke and (current is None or not current.is_signed):
