@@ -7,6 +7,7 @@ the comments. The project fixture's go-live is 2026-03-02 09:00 UTC.
 from __future__ import annotations
 
 import csv
+import gzip
 import sqlite3
 import tomllib
 import xml.etree.ElementTree as ET
@@ -536,6 +537,28 @@ def test_samples_as_json_lines(project: Path) -> None:
 
     [result] = check("--as-of", "2026-03-05 12:00", expect=0)["criteria"]
     assert result["value"] == 100.0
+
+
+def test_samples_compressed_with_gzip_read_as_they_are(project: Path) -> None:
+    write_samples(project / "samples.csv", down=0, total=10)
+    packed = gzip.compress((project / "samples.csv").read_bytes())
+    (project / "samples.csv.gz").write_bytes(packed)
+
+    out = run("import", "metrics", "samples.csv.gz").stdout
+
+    assert out == "Read 10 samples: 10 added, 0 already there.\n"
+
+
+def test_samples_not_in_utf8_are_refused_naming_the_file(project: Path) -> None:
+    (project / "samples.csv").write_bytes(
+        b"timestamp,check,status\n2026-03-05 10:00,caf\xe9,up\n"
+    )
+
+    result = run("import", "metrics", "samples.csv", expect=2)
+
+    assert result.stderr == (
+        "Error: samples.csv is not UTF-8 text; export the file as UTF-8\n"
+    )
 
 
 def test_no_samples_in_the_window_is_unknown(project: Path) -> None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypercare.core.importing import open_text
 from hypercare.core.issues import fold_mismatch
 from hypercare.errors import ImportRowError, InputError
 from hypercare.models import ISSUE_COLUMNS
@@ -93,7 +94,7 @@ def import_lines(store: Store, path: Path) -> ImportSummary:
         )
     columns = {name: set(rows.table_columns(store.conn, name)) for name in tables}
     counts = dict.fromkeys(tables, 0)
-    with path.open(encoding="utf-8") as handle, store.write() as conn:
+    with open_text(path) as handle, store.write() as conn:
         rows.defer_foreign_keys(conn)
         batch: list[list[Any]] = []
         key: tuple[str, tuple[str, ...]] | None = None

@@ -45,6 +45,7 @@ import io
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -257,6 +258,22 @@ class Rows:
     def close(self) -> None:
         self._handle.close()
         self._progress.close()  # a GzipFile leaves the file it reads open
+
+
+@contextmanager
+def open_text(path: Path) -> Iterator[IO[str]]:
+    """A plain or gzip-compressed UTF-8 file as text, for readers other than Rows.
+
+    Raises InputError naming the file when what is read is not UTF-8.
+    """
+    handle, raw = _open_text(path)
+    try:
+        yield handle
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text; export the file as UTF-8") from None
+    finally:
+        handle.close()
+        raw.close()
 
 
 def _open_text(path: Path) -> tuple[IO[str], IO[bytes]]:

@@ -29,6 +29,7 @@ with no such samples has no figure (``None``), never 0 or 100.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hypercare.core.importing import open_text
 from hypercare.core.when import to_iso
 from hypercare.errors import ImportRowError, InputError
 from hypercare.store import exit as rows
@@ -149,13 +151,13 @@ def _share(
 
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         first = handle.readline()
-        handle.seek(0)
+        lines = itertools.chain([first], handle)
         if first.lstrip().startswith("{"):
-            yield from _json_lines(handle, path)
+            yield from _json_lines(lines, path)
         else:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(lines)
             for record in reader:
                 yield (
                     reader.line_num,
