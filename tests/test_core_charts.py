@@ -45,6 +45,23 @@ def test_text_chart_is_plain_and_compact() -> None:
     assert "opened" in text and "open at day end" in text
 
 
+def test_the_key_sits_in_the_title_line_not_over_the_plot() -> None:
+    lines = text_chart(P1P2, width=60, height=10).splitlines()
+
+    assert lines[0].strip() == "P1/P2 issues per day:  ● opened  ◆ open at day end"
+    assert not any("opened" in line for line in lines[1:])
+
+
+def test_large_counts_read_as_whole_numbers_from_zero() -> None:
+    backlog = Chart("Open issues", ("a", "b", "c"), (Series("open", (0, 700, 1400)),))
+
+    lines = text_chart(backlog).splitlines()
+
+    # Steps of 500 (the round step at or above 1400 / 4): 0, 500, 1,000.
+    axis = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+    assert axis == ["1,000", "500", "0"]
+
+
 def test_text_bar_chart_shows_the_unit_and_skips_gaps() -> None:
     text = text_chart(MTTR, width=50, height=8)
     assert "MTTR per week (hours)" in text

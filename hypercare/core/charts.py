@@ -62,7 +62,14 @@ def text_chart(chart: Chart, *, width: int = 72, height: int = 10) -> str:
     figure.clear()
     figure.plot_size(width, height)
     figure.theme("colorless")
-    figure.title(_title(chart))
+    figure.title(_title(chart) + _legend(chart))
+    values = [v for s in chart.series for v in s.values if v is not None]
+    # Counts and durations start at 0; an all-zero series still gets an axis.
+    top = max(1.0, max(values))
+    figure.ruler("y").lim(0, top)
+    ticks = _y_ticks(top)
+    # plotext writes 1400 as 1.4e3; people read 1,400.
+    figure.ruler("y").ticks(ticks, [f"{t:,.0f}" if t >= 1 else f"{t:g}" for t in ticks])
     for index, series in enumerate(chart.series):
         points = [(x, v) for x, v in enumerate(series.values) if v is not None]
         if not points:
@@ -73,8 +80,6 @@ def text_chart(chart: Chart, *, width: int = 72, height: int = 10) -> str:
         else:
             marker = _MARKERS[index % len(_MARKERS)]
             signal = figure.signal(xs, ys, marker=marker).lines()
-            if len(chart.series) > 1:
-                signal.label(series.label)
         figure.draw(signal)
     if chart.kind != "bar" or len(chart.series) > 1:
         ticks = _tick_positions(len(chart.labels))
@@ -131,8 +136,26 @@ def png_data_uri(chart: Chart, *, width: float = 7.0, height: float = 2.6) -> st
     )
 
 
+def _legend(chart: Chart) -> str:
+    """The key in the title line: plotext's own legend box covers the plot."""
+    if len(chart.series) < 2:
+        return ""
+    keys = (
+        f"{_MARKERS[i % len(_MARKERS)]} {s.label}" for i, s in enumerate(chart.series)
+    )
+    return ":  " + "  ".join(keys)
+
+
 def _title(chart: Chart) -> str:
     return f"{chart.title} ({chart.unit})" if chart.unit else chart.title
+
+
+def _y_ticks(top: float, most: int = 4) -> list[float]:
+    """0 and round steps (1, 2 or 5 times a power of ten) up to ``top``."""
+    raw = top / most
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return [i * step for i in range(int(top // step) + 1)]
 
 
 def _tick_positions(count: int, most: int = 7) -> list[int]:

@@ -270,7 +270,9 @@ def open_text(path: Path) -> Iterator[IO[str]]:
     try:
         yield handle
     except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text; export the file as UTF-8") from None
+        raise InputError(
+            f"{path} is not UTF-8 text; export the file as UTF-8"
+        ) from None
     finally:
         handle.close()
         raw.close()
