@@ -67,9 +67,10 @@ def text_chart(chart: Chart, *, width: int = 72, height: int = 10) -> str:
     # Counts and durations start at 0; an all-zero series still gets an axis.
     top = max(1.0, max(values))
     figure.ruler("y").lim(0, top)
-    ticks = _y_ticks(top)
+    levels = _y_ticks(top)
     # plotext writes 1400 as 1.4e3; people read 1,400.
-    figure.ruler("y").ticks(ticks, [f"{t:,.0f}" if t >= 1 else f"{t:g}" for t in ticks])
+    labels = [f"{t:,.0f}" if t >= 1 else f"{t:g}" for t in levels]
+    figure.ruler("y").ticks(levels, labels)
     for index, series in enumerate(chart.series):
         points = [(x, v) for x, v in enumerate(series.values) if v is not None]
         if not points:
