@@ -37,3 +37,14 @@ def test_walks_oldest_first_with_skip_and_quit(project: Path, terminal: None) ->
 
 def test_empty_queue(project: Path, terminal: None) -> None:
     assert run("triage").stdout == "No untriaged issues.\n"
+
+
+def test_end_of_input_at_a_prompt_is_an_interruption(
+    project: Path, terminal: None
+) -> None:
+    run("log", "Waiting")
+
+    result = run("triage", input="high\n", expect=130)
+
+    assert result.stderr.splitlines()[-1] == "Interrupted."
+    assert run("list", "--format", "json").json()[0]["priority"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,62 @@ def test_a_bug_shows_a_traceback_with_debug(
     result = run("--debug", "log", "x", expect=ExitCode.BUG)
 
     assert "Traceback (most recent call last)" in result.stderr
+
+
+def _logged(project: Path, count: int) -> Path:
+    for number in range(count):
+        run("-q", "log", f"Issue {number}", "-d", "x" * 2000)
+    db = project / "hypercare.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return db
+
+
+def test_a_damaged_database_is_bad_input(project: Path) -> None:
+    db = _logged(project, 10)
+    with db.open("r+b") as raw:
+        raw.seek(4096 * 3)  # a page of the issues table, past the schema
+        raw.write(b"\xff" * 4096)
+
+    result = run("list", expect=ExitCode.BAD_INPUT)
+
+    assert result.stderr == (
+        f"Error: {db} is damaged (database disk image is malformed); restore it "
+        "from a backup, or run 'hypercare init' in a new folder\n"
+    )
+
+
+def test_a_database_missing_a_table_is_bad_input(project: Path) -> None:
+    db = _logged(project, 1)
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE events")
+    conn.commit()
+    conn.close()
+
+    result = run("log", "x", expect=ExitCode.BAD_INPUT)
+
+    assert result.stderr == (
+        f"Error: {db} is not a complete hypercare database (no such table: "
+        "events); restore it from a backup or run 'hypercare init' in a new folder\n"
+    )
+
+
+def test_an_issue_number_too_large_for_sqlite_is_bad_input(project: Path) -> None:
+    result = run("show", "99999999999999999999999", expect=ExitCode.BAD_INPUT)
+
+    assert result.stderr == (
+        "Error: a number given is too large (the largest is 9223372036854775807); "
+        "check the issue number or count\n"
+    )
+
+
+def test_text_that_is_not_utf8_is_bad_input(project: Path) -> None:
+    # How Python hands a program an argument whose bytes are not UTF-8.
+    result = run("log", "bad\udcff", expect=ExitCode.BAD_INPUT)
+
+    assert result.stderr == (
+        "Error: some text given is not valid UTF-8; retype it, or check that the "
+        "terminal or file uses UTF-8\n"
+    )
+    assert run("list", "--format", "json").json() == []

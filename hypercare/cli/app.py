@@ -8,6 +8,7 @@ unexpected is a bug, exit 3, with a traceback only under ``--debug``.
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -32,7 +33,12 @@ class _Group(TyperGroup):
         except HypercareError as exc:
             output.error(str(exc))
             raise typer.Exit(ExitCode.BAD_INPUT) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except typer.Abort:
+            # A prompt met Ctrl-C or the end of input (Ctrl-D): the user
+            # stopped, which is neither a failed check nor bad input.
+            output.echo_err("Interrupted.")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except (typer.Exit, KeyboardInterrupt):
             raise
         except UsageError as exc:
             # One line, like every other bad input, naming where help is.
@@ -59,6 +65,10 @@ class _Group(TyperGroup):
         except Exception as exc:
             if _is_click_exception(exc):
                 raise
+            known = _describe_input_failure(exc)
+            if known is not None:
+                output.error(known)
+                raise typer.Exit(ExitCode.BAD_INPUT) from None
             if context.current().debug:
                 traceback.print_exc()
             output.error(
@@ -81,6 +91,54 @@ def _describe_os_error(exc: OSError) -> str:
         f"cannot use {where}: {exc.strerror or exc}; check the path, that its folder "
         "exists and that you may write there"
     )
+
+
+def _describe_input_failure(exc: Exception) -> str | None:
+    """The message for a failure caused by what the user gave, else None (a bug).
+
+    These come from deep inside SQLite or the codecs, wherever a value or a
+    file reaches them, so they are named here once rather than at every call.
+    """
+    text = str(exc)
+    if isinstance(exc, UnicodeEncodeError) and "surrogates" in text:
+        # The shell passed bytes that are not UTF-8 (an argument or stdin).
+        return (
+            "some text given is not valid UTF-8; retype it, or check that the "
+            "terminal or file uses UTF-8"
+        )
+    if isinstance(exc, OverflowError) and "SQLite INTEGER" in text:
+        return (
+            "a number given is too large (the largest is 9223372036854775807); "
+            "check the issue number or count"
+        )
+    if isinstance(exc, sqlite3.DatabaseError):
+        return _describe_database_failure(text)
+    return None
+
+
+def _describe_database_failure(text: str) -> str | None:
+    where = context.current().opened_db() or "the database"
+    if "readonly" in text:
+        return (
+            f"cannot write {where}: the file or its folder is read-only; copy it "
+            "somewhere writable or fix its permissions"
+        )
+    if "malformed" in text or "not a database" in text:
+        return (
+            f"{where} is damaged ({text}); restore it from a backup, or run "
+            "'hypercare init' in a new folder"
+        )
+    if "no such table" in text or "no such column" in text:
+        return (
+            f"{where} is not a complete hypercare database ({text}); restore it "
+            "from a backup or run 'hypercare init' in a new folder"
+        )
+    if "locked" in text or "busy" in text:
+        return (
+            f"{where} stayed locked by another process ({text}); try again when "
+            "it has finished"
+        )
+    return None
 
 
 def _is_click_exception(exc: Exception) -> bool:

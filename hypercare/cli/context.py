@@ -76,6 +76,10 @@ class Env:
             self._store = open_store(self.db_path())
         return self._store
 
+    def opened_db(self) -> Path | None:
+        """The database this command has opened, if it got that far."""
+        return self._store.path if self._store is not None else None
+
     def now(self) -> datetime:
         return self._now
 

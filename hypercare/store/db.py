@@ -14,6 +14,7 @@ sqlite-utils is imported when migrations are pending or a module asks for
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,6 +109,13 @@ def open_store(path: Path) -> Store:
 
 
 def _unreadable(path: Path, exc: Exception) -> StoreError:
+    # WAL mode needs to write beside the file, even to read it.
+    is_writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    if not is_writable:
+        return StoreError(
+            f"cannot open {path}: the file or its folder is read-only, and the "
+            "database needs to write beside it; copy it somewhere writable"
+        )
     return StoreError(
         f"{path} is not a readable SQLite database ({exc}); restore it from "
         "a backup or run 'hypercare init' in a new folder"
