@@ -168,6 +168,17 @@ def test_unreachable_server_fails_every_message(settings: Settings) -> None:
     )
 
 
+def test_a_host_name_that_cannot_be_encoded_fails_as_unreachable() -> None:
+    from hypercare.config import Smtp
+
+    errors = send_smtp(
+        Smtp(host="mail..example", is_configured=True), None, [_outgoing()]
+    )
+
+    assert errors[0] is not None
+    assert errors[0].startswith("cannot reach the SMTP server mail..example:25 (")
+
+
 @pytest.mark.parametrize(
     ("span", "text"),
     [

@@ -62,7 +62,8 @@ def send_smtp(
         return []
     try:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT_SECONDS)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, smtplib.SMTPException, UnicodeError) as exc:
+        # UnicodeError: a host name that cannot be encoded ("mail..example").
         reason = f"cannot reach the SMTP server {smtp.host}:{smtp.port} ({_why(exc)})"
         return [reason for _ in messages]
 
