@@ -154,6 +154,21 @@ def test_triage_without_a_terminal_names_the_flags(project: Path) -> None:
         ),
         (("log", "  "), "Error: the title is empty; give the issue a short title"),
         (
+            ("log", "Two\n::warning::lines"),
+            "Error: the title holds a line break or a control character, or nothing "
+            "visible; give a one-line title and put details in --description",
+        ),
+        (
+            ("log", "Red \x1b[31malert"),
+            "Error: the title holds a line break or a control character, or nothing "
+            "visible; give a one-line title and put details in --description",
+        ),
+        (
+            ("log", "\u200b"),
+            "Error: the title holds a line break or a control character, or nothing "
+            "visible; give a one-line title and put details in --description",
+        ),
+        (
             ("triage", "7", "--impact", "high", "--urgency", "low"),
             "Error: there is no issue 7; 'hypercare list' shows the issues",
         ),
@@ -219,3 +234,19 @@ def test_reported_after_logged_is_refused(project: Path) -> None:
         "Error: --reported-at 2026-03-03 12:00 is after the issue was logged (--at); "
         "an issue is reported before or when it is logged\n"
     )
+
+
+def test_text_from_users_cannot_act_on_the_terminal(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hypercare.cli import output
+
+    run("log", "Deploy :fire: [bold]now[/bold]", "--reporter", "Eve\x1b[2J\x07")
+
+    plain = run("show", "1").stdout
+    assert "Eve\\u001b[2J\\u0007" in plain and "\x1b" not in plain
+
+    monkeypatch.setattr(output, "is_rich", lambda: True)
+    shown = run("show", "1").stdout
+    assert ":fire:" in shown and "[bold]now[/bold]" in shown
+    assert "\x1b[2J" not in shown

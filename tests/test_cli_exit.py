@@ -900,3 +900,25 @@ def test_a_gate_without_criteria_does_not_pass(project: Path) -> None:
         "2026-03-20T09:00:00Z: FAIL: no exit criteria are configured (add "
         "[[exit_criteria]] to hypercare.toml).\n"
     )
+
+
+def test_control_characters_in_a_title_keep_junit_and_ci_output_safe(
+    project: Path,
+) -> None:
+    (project / "jira.csv").write_text(
+        "Summary,Issue key,Issue Type,Status,Priority,Created,Updated\n"
+        '"Pay run \x1b[31mred\n::warning::injected",PAY-9,Bug,In Progress,Highest,'
+        "02/Mar/26 9:15 AM,02/Mar/26 9:15 AM\n",
+        encoding="utf-8",
+    )
+    run("import", "jira", "jira.csv")
+    as_of = ("--as-of", "2026-03-03 09:00", "--only", "no-p1-72h")
+
+    junit = run("exit-check", *as_of, "--format", "junit", expect=1).stdout
+    text = run("exit-check", *as_of, expect=1).stdout
+
+    [failure] = ET.fromstring(junit).findall(".//failure")
+    assert "issue 1: Pay run \\u001b[31mred ::warning::injected (open" in (
+        failure.text or ""
+    )
+    assert not any(line.startswith("::") for line in text.splitlines())

@@ -145,6 +145,8 @@ def _seed() -> None:
         (("--area", "payroll"), [1, 3]),
         (("--channel", "email"), [1]),
         (("--search", "export"), [1]),
+        (("--search", "_"), []),  # no title holds "_": not a wildcard
+        (("--search", "%"), []),
         (("--since", "2026-03-03 00:00"), [2, 3]),
         (("--until", "2026-03-03 00:00"), [1]),
         (("--sort", "reported", "--desc"), [3, 2, 1]),

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from hypercare.core.text import visible
+
 FORMATS_TABULAR = ("table", "json", "csv", "md")
 
 Column = tuple[str, str]  # (key in each row, header)
@@ -42,11 +44,11 @@ def is_rich() -> bool:
 
 
 def echo(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(visible(text) + "\n")
 
 
 def echo_err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(visible(text) + "\n")
 
 
 def error(message: str) -> None:
@@ -135,8 +137,9 @@ def table(
     for _, header in columns:
         grid.add_column(header, overflow="fold")
     for row in rows:
-        grid.add_row(*(_cell(row.get(key)) for key, _ in columns))
-    Console(markup=False, highlight=False).print(grid)
+        grid.add_row(*(visible(_cell(row.get(key))) for key, _ in columns))
+    # No emoji either: a title ":fire:" is shown as typed, not as a picture.
+    Console(markup=False, highlight=False, emoji=False).print(grid)
 
 
 def emit_rows(
@@ -171,7 +174,7 @@ def print_rich_markdown(text: str) -> None:
     from rich.console import Console
     from rich.markdown import Markdown
 
-    Console(highlight=False).print(Markdown(text))
+    Console(highlight=False, emoji=False).print(Markdown(visible(text)))
 
 
 @contextmanager
@@ -193,7 +196,7 @@ def progress(total: int | None, label: str) -> Iterator[Any]:
 def _stderr_console() -> Any:
     from rich.console import Console
 
-    return Console(stderr=True, markup=False, highlight=False)
+    return Console(stderr=True, markup=False, highlight=False, emoji=False)
 
 
 def is_interactive() -> bool:
@@ -205,11 +208,11 @@ def write_chunks(chunks: Iterable[str], path: str | None = None) -> None:
     """Write text given in pieces, and a final newline, to stdout or ``path``."""
     if path is None:
         for chunk in chunks:
-            sys.stdout.write(chunk)
+            sys.stdout.write(visible(chunk))
         sys.stdout.write("\n")
         return
     with open(path, "w", encoding="utf-8") as handle:
         for chunk in chunks:
-            handle.write(chunk)
+            handle.write(visible(chunk))
         handle.write("\n")
     echo(f"Wrote {path}")

@@ -32,6 +32,7 @@ from itertools import groupby
 from typing import Any
 
 from hypercare.config import Criterion, Settings
+from hypercare.core.text import one_line, visible
 from hypercare.core.when import from_iso, to_iso
 from hypercare.errors import InputError
 from hypercare.models import OPEN_STATUSES
@@ -759,7 +760,7 @@ def evidence_lines(result: CriterionResult) -> list[str]:
                 if "open_from" in item
                 else f"reported {item['reported_at']}, {_num(item['age_hours'])} h old"
             )
-            lines.append(f"issue {item['issue']}: {item['title']} ({span})")
+            lines.append(f"issue {item['issue']}: {one_line(item['title'])} ({span})")
         elif "day" in item:
             lines.append(f"{item['day']}: {item['open']} open")
         elif "sample" in item:
@@ -862,7 +863,9 @@ def to_junit(result: Verdict) -> str:
             ]
         )
     ET.indent(suites)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+    # XML 1.0 forbids most control characters, which a title may hold.
+    text = ET.tostring(suites, encoding="unicode", xml_declaration=True)
+    return visible(text) + "\n"
 
 
 def github_annotations(result: Verdict) -> list[str]:

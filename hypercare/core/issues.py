@@ -15,6 +15,7 @@ from typing import Any
 
 from hypercare.config import Settings
 from hypercare.core.lifecycle import check_move, priority_for
+from hypercare.core.text import is_one_line
 from hypercare.errors import InputError, NotFoundError
 from hypercare.models import (
     CAUSES,
@@ -139,8 +140,16 @@ def timeline(store: Store, issue_id: int) -> tuple[Issue, list[Event]]:
 
 def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> Issue:
     """Record a new issue (triaged at once when impact and urgency are given)."""
-    if not new.title.strip():
+    title = new.title.strip()
+    if not title:
         raise InputError("the title is empty; give the issue a short title")
+    if not is_one_line(title):
+        # A title is shown on one line everywhere: line breaks, tabs, escape
+        # sequences and invisible characters have no place in it.
+        raise InputError(
+            "the title holds a line break or a control character, or nothing "
+            "visible; give a one-line title and put details in --description"
+        )
     check_choice(new.type, TYPES, "--type")
     check_choice(new.channel, CHANNELS, "--channel")
     check_choice(new.reporter_group, GROUPS, "--group")

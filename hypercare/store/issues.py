@@ -161,7 +161,10 @@ def list_issues(conn: sqlite3.Connection, wanted: IssueFilter) -> list[dict[str,
         clauses.append(
             "(title LIKE ? ESCAPE '\\' OR coalesce(description, '') LIKE ? ESCAPE '\\')"
         )
-        pattern = "%" + wanted.search.replace("\\", "\\\\").replace("%", "\\%") + "%"
+        # The text is matched as typed: LIKE's wildcards % and _ are escaped.
+        literal = wanted.search.replace("\\", "\\\\")
+        literal = literal.replace("%", "\\%").replace("_", "\\_")
+        pattern = "%" + literal + "%"
         params.extend([pattern, pattern])
     if wanted.since:
         clauses.append("reported_at >= ?")

@@ -1,0 +1,50 @@
+"""Text from users made safe to show: nothing in it can act on a terminal.
+
+A title or comment may hold control characters (an escape sequence pasted
+from a log, a bell). Printed raw, they recolour or clear a terminal, break
+XML (which forbids most of them) or, with a line break, start a line that a
+CI runner reads as a command. ``visible`` writes each one as a ``\\u00..``
+escape and keeps line breaks (LF, CR) and tabs; ``one_line`` also folds line breaks,
+for places that show a title on one line.
+
+The escape is JSON's own: JSON text escapes C0 controls itself, and a DEL or
+C1 control inside a JSON string becomes an escape of the same character, so
+JSON stays valid and loses nothing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# C0 controls but tab, line feed and carriage return (the line ends of
+# multi-line fields in CRLF exports), DEL, and the C1 controls.
+_CONTROLS = [
+    *range(0x00, 0x09),
+    0x0B,
+    0x0C,
+    *range(0x0E, 0x20),
+    *range(0x7F, 0xA0),
+]
+_VISIBLE = {code: f"\\u{code:04x}" for code in _CONTROLS}
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character but tab, LF and CR escaped."""
+    return text.translate(_VISIBLE)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: visible, line breaks and tabs folded to spaces."""
+    return " ".join(visible(text).split())
+
+
+def is_one_line(text: str) -> bool:
+    """Whether ``text`` shows as one line with something visible on it.
+
+    No control characters or line and paragraph separators; and not only
+    blanks or format characters (a zero-width space alone looks empty).
+    """
+    categories = [unicodedata.category(char) for char in text]
+    if any(c in ("Cc", "Zl", "Zp") for c in categories):
+        return False
+    return any(c[0] not in ("Z", "C") for c in categories)
