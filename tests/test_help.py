@@ -1,4 +1,4 @@
-"""Every command has help text with an example."""
+"""Every command, group and the root have help text with an example."""
 
 from __future__ import annotations
 
@@ -12,26 +12,32 @@ from tests.conftest import run
 
 
 def _commands() -> list[tuple[str, ...]]:
+    """The root, every command, every group and the commands in each group."""
     group: Any = typer.main.get_command(app)
-    found: list[tuple[str, ...]] = []
+    found: list[tuple[str, ...]] = [()]
     for name, command in group.commands.items():
+        found.append((name,))
         if hasattr(command, "commands"):
             found.extend((name, sub) for sub in command.commands)
-        else:
-            found.append((name,))
     return found
 
 
-def test_there_are_commands() -> None:
-    assert ("log",) in _commands()
+def _name(command: tuple[str, ...]) -> str:
+    return " ".join(("hypercare", *command))
 
 
-@pytest.mark.parametrize("command", _commands(), ids=" ".join)
+def test_there_are_commands_and_groups() -> None:
+    assert {(), ("log",), ("import",), ("survey",), ("import", "csv")} <= set(
+        _commands()
+    )
+
+
+@pytest.mark.parametrize("command", _commands(), ids=_name)
 def test_command_has_help_with_an_example(command: tuple[str, ...]) -> None:
     result = run(*command, "--help")
 
-    assert "Example" in result.stdout, (
-        f"hypercare {' '.join(command)} --help has no example"
+    assert "Example: hypercare " in result.stdout, (
+        f"{_name(command)} --help has no example"
     )
 
 

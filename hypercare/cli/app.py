@@ -92,7 +92,8 @@ def _new_root() -> typer.Typer:
         cls=_Group,
         name="hypercare",
         help="Run the hypercare period after a go-live: log, triage and resolve "
-        "issues, report daily and decide from evidence when to hand over to support.",
+        "issues, report daily and decide from evidence when to hand over to support."
+        "\n\nExample: hypercare --config pilot/hypercare.toml list --status open",
         no_args_is_help=True,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 import_app = typer.Typer(
     name="import",
-    help="Bring in help-desk exports, survey answers, monitoring samples or an export.",
+    help="Bring in help-desk exports, survey answers, monitoring samples or an export."
+    "\n\nExample: hypercare import servicenow incident_event_log.csv --dry-run",
     no_args_is_help=True,
     rich_markup_mode=None,
 )

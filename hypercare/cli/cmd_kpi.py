@@ -21,7 +21,8 @@ PER_DAY_SHOWN = 14
 
 survey_app = typer.Typer(
     name="survey",
-    help="Record satisfaction answers (CSAT 1-5, NPS 0-10).",
+    help="Record satisfaction answers (CSAT 1-5, NPS 0-10)."
+    "\n\nExample: hypercare survey add 12 --score 4",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
