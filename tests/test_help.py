@@ -41,6 +41,30 @@ def test_command_has_help_with_an_example(command: tuple[str, ...]) -> None:
     )
 
 
+@pytest.mark.parametrize("command", _commands(), ids=_name)
+def test_each_example_starts_its_own_line(command: tuple[str, ...]) -> None:
+    lines = run(*command, "--help").stdout.splitlines()
+
+    # A second example on the line: another "Example:" or another command.
+    run_together = [
+        line
+        for line in lines
+        if "Example:" in line.lstrip()[1:]
+        or ("Example:" in line and line.count("hypercare ") > 1)
+    ]
+    assert run_together == [], f"{_name(command)} --help runs examples together"
+
+
+def test_two_examples_are_two_paragraphs() -> None:
+    lines = run("confirm", "--help").stdout.splitlines()
+
+    assert lines[4:7] == [
+        '  Example: hypercare confirm 12 --by "Ana Ruiz"',
+        "",
+        '  Example: hypercare confirm 12 --rejected --reason "still blank"',
+    ]
+
+
 def test_version() -> None:
     from hypercare import __version__
 

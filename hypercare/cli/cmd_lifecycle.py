@@ -116,7 +116,9 @@ def close(
 ) -> None:
     """Close a resolved issue, or all those left unconfirmed too long.
 
-    Example: hypercare close 12, or: hypercare close --unconfirmed-older-than 3d --yes
+    Example: hypercare close 12
+
+    Example: hypercare close --unconfirmed-older-than 3d --yes
     """
     if unconfirmed is not None:
         from hypercare.cli.cmd_loop import close_unconfirmed

@@ -115,7 +115,8 @@ def confirm(
     """Record the reporter's answer: confirmed closes the issue, rejected reopens it.
 
     Example: hypercare confirm 12 --by "Ana Ruiz"
-    Example: hypercare confirm 12 --rejected --reason "still blank for credit notes"
+
+    Example: hypercare confirm 12 --rejected --reason "still blank"
     """
     from hypercare.core import owed
 
