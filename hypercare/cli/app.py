@@ -126,10 +126,24 @@ def root(
         ),
     ] = None,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr.")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="More detail on stderr (repeat for more).",
+            show_default=False,
+        ),
     ] = 0,
     quiet: Annotated[
-        int, typer.Option("--quiet", "-q", count=True, help="Less detail on stderr.")
+        int,
+        typer.Option(
+            "--quiet",
+            "-q",
+            count=True,
+            help="Less detail on stderr (repeat for less).",
+            show_default=False,
+        ),
     ] = 0,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of bugs.")

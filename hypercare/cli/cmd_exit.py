@@ -12,14 +12,25 @@ import typer
 from hypercare.cli import output
 from hypercare.cli.context import current
 from hypercare.cli.exit_codes import ExitCode
-from hypercare.cli.options import AsOf, At, By, IssueNumber, Note, Output, check_format
+from hypercare.cli.options import (
+    REPORT_FORMATS,
+    AsOf,
+    At,
+    By,
+    IssueNumber,
+    Note,
+    Output,
+    ReportFormat,
+    check_format,
+    one_of,
+)
 
 if TYPE_CHECKING:
     from hypercare.config import Criterion
     from hypercare.core.criteria import Verdict
 
 EXIT_FORMATS = ("rich", "json", "junit", "md")
-KNOWN_FORMATS = ("rich", "md", "html", "json")
+EXPORT_FORMATS = ("jsonl", "csv")
 EXIT_COLUMNS = [
     ("name", "criterion"),
     ("status", "status"),
@@ -41,7 +52,7 @@ KNOWN_COLUMNS = [
 def exit_check(
     as_of: AsOf = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="rich, json, junit or md.")
+        str, typer.Option("--format", "-f", help=f"{one_of(EXIT_FORMATS)}.")
     ] = "rich",
     output_file: Output = None,
     allow_unknown: Annotated[
@@ -227,9 +238,7 @@ def known(
 
 
 def known_issues(
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="rich, md, html or json.")
-    ] = "rich",
+    fmt: ReportFormat = "rich",
     output_file: Output = None,
     as_of: AsOf = None,
 ) -> None:
@@ -244,7 +253,7 @@ def known_issues(
     from hypercare.core.known import render_html
     from hypercare.core.when import to_iso
 
-    check_format(fmt, KNOWN_FORMATS)
+    check_format(fmt, REPORT_FORMATS)
     env = current()
     entries = gather(env.store())
     rows = [entry.as_dict() for entry in entries]
@@ -311,7 +320,9 @@ def handover(
 
 
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"{one_of(EXPORT_FORMATS)}.")
+    ] = "jsonl",
     output_file: Output = None,
 ) -> None:
     """Export everything losslessly as JSON lines, or the issues as CSV.
@@ -322,7 +333,7 @@ def export(
     """
     from hypercare.core import export as exporting
 
-    check_format(fmt, ("jsonl", "csv"))
+    check_format(fmt, EXPORT_FORMATS)
     store = current().store()
     if fmt == "csv":
         rows = exporting.issue_rows(store)

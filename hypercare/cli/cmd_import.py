@@ -18,7 +18,7 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import By, check_format
+from hypercare.cli.options import TEXT_FORMATS, By, TextFormat, check_format
 
 if TYPE_CHECKING:
     from hypercare.core.importing import Summary
@@ -46,7 +46,6 @@ SkipBad = Annotated[
         "read and list the others (default: refuse all).",
     ),
 ]
-Format = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
 _PROGRESS_AFTER_S = 1.0
 
 
@@ -55,7 +54,7 @@ def servicenow(
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,
     by: By = None,
-    fmt: Format = "text",
+    fmt: TextFormat = "text",
 ) -> None:
     """Import a ServiceNow incident audit export (one row per audit event).
 
@@ -72,7 +71,7 @@ def jira(
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,
     by: By = None,
-    fmt: Format = "text",
+    fmt: TextFormat = "text",
 ) -> None:
     """Import a Jira CSV export (repeated Labels, Comment and Sprint columns kept).
 
@@ -86,7 +85,7 @@ def zendesk(
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,
     by: By = None,
-    fmt: Format = "text",
+    fmt: TextFormat = "text",
 ) -> None:
     """Import a Zendesk tickets CSV export.
 
@@ -109,10 +108,11 @@ def csv(
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,
     by: By = None,
-    fmt: Format = "text",
+    fmt: TextFormat = "text",
 ) -> None:
     """Import any CSV of issues or of issue events, as a TOML mapping describes it.
 
+    \b
     Example: hypercare import csv log.csv -m examples/mappings/helpdesk-event-log.toml
     """
     _run("csv", file, mapping, dry_run, skip_bad, by, fmt)
@@ -130,7 +130,7 @@ def _run(
     from hypercare.core.importing import Request, import_file
     from hypercare.core.when import to_iso
 
-    check_format(fmt, ("text", "json"))
+    check_format(fmt, TEXT_FORMATS)
     env = current()
     request = Request(
         kind=kind,

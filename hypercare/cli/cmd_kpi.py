@@ -9,8 +9,18 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import AsOf, At, By, IssueNumber, Since, check_format
-from hypercare.models import PRIORITIES
+from hypercare.cli.options import (
+    TEXT_FORMATS,
+    AsOf,
+    At,
+    By,
+    IssueNumber,
+    Since,
+    TextFormat,
+    check_format,
+    one_of,
+)
+from hypercare.models import PRIORITIES, SURVEY_SCALES
 
 if TYPE_CHECKING:
     from hypercare.core.measures import Kpis, Ratio
@@ -28,14 +38,27 @@ survey_app = typer.Typer(
 )
 
 
+def _score_ranges() -> str:
+    """'1-5 (csat) or 0-10 (nps)', from the scales themselves."""
+    return one_of(
+        f"{low}-{high} ({name})" for name, (low, high) in SURVEY_SCALES.items()
+    )
+
+
 def kpi(
     as_of: AsOf = None,
     since: Since = None,
     priority: Annotated[
-        str | None, typer.Option("--priority", "-p", help="Only this priority (P1-P4).")
+        str | None,
+        typer.Option(
+            "--priority",
+            "-p",
+            help=f"Only this priority: {one_of(PRIORITIES)}. CSAT and NPS "
+            "count every answer.",
+        ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json or md.")
+        str, typer.Option("--format", "-f", help=f"{one_of(KPI_FORMATS)}.")
     ] = "table",
     explain: Annotated[
         bool, typer.Option("--explain", help="Say how each figure was computed.")
@@ -83,11 +106,13 @@ def survey_add(
         typer.Option(
             "--score",
             "-s",
-            help="The answer: 1-5 (csat) or 0-10 (nps).",
+            help=f"The answer: {_score_ranges()}.",
             show_default=False,
         ),
     ],
-    scale: Annotated[str, typer.Option("--scale", help="csat or nps.")] = "csat",
+    scale: Annotated[
+        str, typer.Option("--scale", help=f"{one_of(SURVEY_SCALES)}.")
+    ] = "csat",
     comment: Annotated[
         str | None, typer.Option("--comment", help="What the reporter wrote.")
     ] = None,
@@ -123,18 +148,19 @@ def import_survey(
         bool,
         typer.Option("--dry-run", help="Check every row and count; write nothing."),
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: TextFormat = "text",
     by: By = None,
 ) -> None:
     """Import satisfaction answers from a CSV export, as a mapping describes.
 
     Importing the same file twice adds nothing; blank scores are skipped.
 
-    Example: hypercare import survey reviews.csv --mapping olist-survey.toml
+    \b
+    Example: hypercare import survey reviews.csv -m examples/mappings/olist-survey.toml
     """
     from hypercare.core.surveys import import_answers, load_mapping
 
-    check_format(fmt, ("text", "json"))
+    check_format(fmt, TEXT_FORMATS)
     env = current()
     rules = load_mapping(mapping)
     with output.progress(None, f"Importing {file.name}") as advance:

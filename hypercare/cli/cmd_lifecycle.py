@@ -72,7 +72,12 @@ def resolve(
         str | None, typer.Option("--resolution", help="What fixed it.")
     ] = None,
     code: Annotated[
-        str | None, typer.Option("--code", help="A resolution code.")
+        str | None,
+        typer.Option(
+            "--code",
+            help="A resolution code of your own, any text (there is no fixed "
+            "list), e.g. fixed, workaround or config-change.",
+        ),
     ] = None,
     workaround: Annotated[
         str | None, typer.Option("--workaround", help="How users can get by meanwhile.")

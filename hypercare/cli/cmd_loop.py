@@ -14,8 +14,19 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import AsOf, At, By, IssueNumber, TableFormat, check_format
+from hypercare.cli.options import (
+    TEXT_FORMATS,
+    AsOf,
+    At,
+    By,
+    IssueNumber,
+    TableFormat,
+    TextFormat,
+    check_format,
+    one_of,
+)
 from hypercare.errors import InputError
+from hypercare.models import MESSAGE_KINDS
 
 if TYPE_CHECKING:
     from hypercare.core.messages import Outcome
@@ -52,7 +63,7 @@ def notify(
     kind: Annotated[
         str | None,
         typer.Option(
-            "--kind", "-k", help="ack, update, resolution, confirm or duplicate."
+            "--kind", "-k", help=f"{one_of(MESSAGE_KINDS)}; omit with --owed."
         ),
     ] = None,
     note: Annotated[
@@ -74,18 +85,20 @@ def notify(
     all_: Annotated[
         bool, typer.Option("--all", help="With --owed: all of them, without asking.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: TextFormat = "text",
     at: At = None,
     by: By = None,
 ) -> None:
     """Write, deliver and record a message to an issue's reporter.
+
+    Say how with exactly one of --print, --send or --outbox DIR.
 
     Updates and resolutions of an issue also go to the reporters of its
     duplicates. The SMTP password is read from HYPERCARE_SMTP_PASSWORD.
 
     Example: hypercare notify 12 --kind ack --send
     """
-    check_format(fmt, ("text", "json"))
+    check_format(fmt, TEXT_FORMATS)
     mode = _mode(print_, send, outbox)
     if owed_:
         if number is not None or kind is not None:
