@@ -514,6 +514,21 @@ def test_uptime_and_error_rate_from_imported_samples(project: Path) -> None:
     assert (errors["status"], errors["value"]) == ("pass", 2.0)
 
 
+@pytest.mark.parametrize(
+    ("total", "line"),
+    [
+        (1, "Read 1 sample: 1 added, 0 already there."),
+        (1500, "Read 1,500 samples: 1,500 added, 0 already there."),
+    ],
+)
+def test_the_samples_summary_counts_in_words(
+    project: Path, total: int, line: str
+) -> None:
+    write_samples(project / "samples.csv", down=0, total=total)
+
+    assert run("import", "metrics", "samples.csv").stdout == line + "\n"
+
+
 def test_importing_the_same_samples_twice_adds_nothing(project: Path) -> None:
     write_samples(project / "samples.csv", down=0)
     run("import", "metrics", "samples.csv")

@@ -11,6 +11,7 @@ from hypercare.cli import output
 from hypercare.cli.context import current
 from hypercare.cli.options import TEXT_FORMATS, At, By, TextFormat, check_format, one_of
 from hypercare.core.when import to_iso
+from hypercare.core.words import counted
 from hypercare.errors import InputError
 from hypercare.models import (
     CAUSES,
@@ -191,7 +192,9 @@ def _walk_queue(at: str | None, by: str | None) -> None:
     if not queue:
         output.echo("No untriaged issues.")
         return
-    output.echo(f"{len(queue)} untriaged issue(s). Enter s to skip, q to quit.")
+    output.echo(
+        f"{counted(len(queue), 'untriaged issue')}. Enter s to skip, q to quit."
+    )
     for issue_id in queue:
         issue = get_issue(store, issue_id)
         output.echo(f"\n#{issue.id} {issue.title}  (reported {issue.reported_at})")

@@ -24,6 +24,7 @@ from hypercare.cli.options import (
     check_format,
     one_of,
 )
+from hypercare.core.words import counted
 
 if TYPE_CHECKING:
     from hypercare.config import Criterion
@@ -368,8 +369,8 @@ def import_metrics(
     env = current()
     summary = import_samples(env.store(), file, lambda text: env.when(text))
     output.echo(
-        f"Read {summary.read} samples: {summary.added} added, "
-        f"{summary.unchanged} already there."
+        f"Read {counted(summary.read, 'sample')}: {summary.added:,} added, "
+        f"{summary.unchanged:,} already there."
     )
 
 
@@ -385,8 +386,14 @@ def import_jsonl(
     from hypercare.core.export import import_lines
 
     summary = import_lines(current().store(), file)
-    counts = ", ".join(f"{count} {table}" for table, count in summary.tables.items())
-    output.echo(f"Imported {summary.total} rows ({counts or 'nothing'}).")
+    counts = ", ".join(_rows_of(table, n) for table, n in summary.tables.items())
+    output.echo(f"Imported {counted(summary.total, 'row')} ({counts or 'nothing'}).")
+
+
+def _rows_of(table: str, count: int) -> str:
+    """'1 lesson', '3 survey answers': every table name is a plural noun."""
+    plural = table.replace("_", " ")
+    return counted(count, plural.removesuffix("s"), plural)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ import typer
 from hypercare.cli import output
 from hypercare.cli.context import current
 from hypercare.cli.options import TEXT_FORMATS, By, TextFormat, check_format
+from hypercare.core.words import counted
 
 if TYPE_CHECKING:
     from hypercare.core.importing import Summary
@@ -174,14 +175,15 @@ def show_summary(summary: Summary, fmt: str) -> None:
         return
     data = summary.as_dict()
     verb = "Would import" if summary.is_dry_run else "Imported"
-    output.echo(f"{verb} {summary.path} ({summary.source}): {summary.rows_read:,} rows")
+    rows = counted(summary.rows_read, "row")
+    output.echo(f"{verb} {summary.path} ({summary.source}): {rows}")
     for what in ("issues", "events"):
         counts = ", ".join(f"{count:,} {name}" for name, count in data[what].items())
         output.echo(f"  {what}: {counts}")
     for name, count in summary.notes.items():
         output.echo(f"  {name.replace('_', ' ')}: {count:,}")
     if summary.bad_count:
-        output.echo(f"Skipped {summary.bad_count:,} bad row(s):")
+        output.echo(f"Skipped {counted(summary.bad_count, 'bad row')}:")
         for bad in summary.bad_rows:
             output.echo(f"  line {bad.line}: {bad.reason}")
         if summary.bad_count > len(summary.bad_rows):

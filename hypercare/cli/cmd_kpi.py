@@ -20,6 +20,7 @@ from hypercare.cli.options import (
     check_format,
     one_of,
 )
+from hypercare.core.words import counted
 from hypercare.models import PRIORITIES, SURVEY_SCALES
 
 if TYPE_CHECKING:
@@ -179,9 +180,11 @@ def import_survey(
         return
     verb = "Would import" if dry_run else "Imported"
     output.echo(
-        f"{verb} {result.added} answers from {result.rows} rows of {file.name} "
-        f"({result.already} already imported, {result.repeated} repeated ids, "
-        f"{result.blank} blank scores skipped, {result.linked} linked to issues)."
+        f"{verb} {counted(result.added, 'answer')} from "
+        f"{counted(result.rows, 'row')} of {file.name} ({result.already:,} already "
+        f"imported, {counted(result.repeated, 'repeated id')}, "
+        f"{counted(result.blank, 'blank score')} skipped, {result.linked:,} linked "
+        "to issues)."
     )
 
 
@@ -236,7 +239,7 @@ def _sections(kpis: Kpis) -> list[Section]:
         for name, ratio in rates
     ]
     rate_rows.append(
-        {"measure": "NPS", "value": nps, "count": f"{kpis.nps.responses} answers"}
+        {"measure": "NPS", "value": nps, "count": counted(kpis.nps.responses, "answer")}
     )
     return [
         (

@@ -25,6 +25,7 @@ from hypercare.cli.options import (
     check_format,
     one_of,
 )
+from hypercare.core.words import article, counted
 from hypercare.errors import InputError
 from hypercare.models import MESSAGE_KINDS
 
@@ -174,9 +175,10 @@ def owed(as_of: AsOf = None, fmt: TableFormat = "table") -> None:
     stale = unconfirmed(env.store(), window, moment)
     if stale and fmt == "table":
         output.echo_err(
-            f"{len(stale)} resolved issue(s) unconfirmed for longer than "
-            f"{_days(window)}: {', '.join(str(i.id) for i in stale)}; close them "
-            f"with 'hypercare close --unconfirmed-older-than {_days(window)}'"
+            f"{counted(len(stale), 'resolved issue')} unconfirmed for longer than "
+            f"{_days(window)}: {', '.join(str(i.id) for i in stale)}; close "
+            f"{'it' if len(stale) == 1 else 'them'} with "
+            f"'hypercare close --unconfirmed-older-than {_days(window)}'"
         )
 
 
@@ -265,12 +267,14 @@ def close_unconfirmed(
             raise InputError(
                 "closing needs a yes in a terminal; add --yes to close them"
             )
-        if not typer.confirm(f"Close these {len(stale)} issue(s)?", default=False):
+        these = "this issue" if len(stale) == 1 else f"these {len(stale)} issues"
+        if not typer.confirm(f"Close {these}?", default=False):
             output.echo("Nothing closed.")
             return
     closed = close_all(env.store(), stale, older_than, stamp)
     output.echo(
-        f"Closed {len(closed)} issue(s): {', '.join(str(i.id) for i in closed)}."
+        f"Closed {counted(len(closed), 'issue')}: "
+        f"{', '.join(str(i.id) for i in closed)}."
     )
 
 
@@ -372,7 +376,7 @@ def _groups(due: list[Owed], mode: str) -> dict[tuple[int, str], frozenset[int]]
     for item in due:
         if mode != "print" and not has_address(item.contact):
             output.warn(
-                f"issue {item.issue_id} is owed a {item.kind} message but has "
+                f"issue {item.issue_id} is owed {article(item.kind)} message but has "
                 "no e-mail contact; skipped"
             )
             continue

@@ -343,7 +343,7 @@ def _span(span: timedelta) -> str:
     if seconds == 0:
         return f"{days} day{'s' if days != 1 else ''}"
     hours = span / timedelta(hours=1)
-    return f"{hours:g} hours"
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
 def _with_delivery(message: Message, mode: str, error: str | None) -> Message:
