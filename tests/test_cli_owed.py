@@ -164,6 +164,16 @@ def test_resolution_confirm_and_duplicate_notices(project: Path) -> None:
         "reason": "issue 1 resolved 2026-03-03T12:00:00Z",
     }
 
+    md = run("owed", "--as-of", "2026-03-03T12:00:00Z", "--format", "md")
+    assert md.stdout.splitlines()[0] == (
+        "| reporter | contact | # | priority | title | message | due since | "
+        "overdue | sent with issue |"
+    )
+    assert md.stdout.splitlines()[5] == (
+        "|  | bo@example.com | 2 |  | Export hangs | resolution | "
+        "2026-03-03T12:00:00Z | 0m | 1 |"
+    )
+
     run(
         "notify",
         "1",

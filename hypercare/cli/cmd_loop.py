@@ -44,7 +44,8 @@ OWED_COLUMNS = [
     ("message", "message"),
     ("due_at", "due since"),
     ("overdue", "overdue"),
-    ("via", "via"),
+    # A duplicate's reporter hears of the resolution with its master's message.
+    ("via", "sent with issue"),
 ]
 KB_COLUMNS = [
     ("id", "#"),
@@ -153,6 +154,10 @@ def confirm(
 
 def owed(as_of: AsOf = None, fmt: TableFormat = "table") -> None:
     """List who is owed which message, per reporter and issue, and since when.
+
+    A duplicate's reporter hears of the resolution with the message of the
+    issue it duplicates: the column 'sent with issue' names the issue to
+    notify (in JSON and CSV, 'via').
 
     Example: hypercare owed --as-of "2026-03-05 09:00" --format md
     """
