@@ -241,16 +241,18 @@ def _sections(kpis: Kpis) -> list[Section]:
     rate_rows.append(
         {"measure": "NPS", "value": nps, "count": counted(kpis.nps.responses, "answer")}
     )
+    # With --priority P2 the P1/P2 figures are P2's alone (none for P3).
+    p1p2 = "/".join(kpis.p1p2_opened) or "P1/P2"
     return [
         (
-            "P1/P2 issues",
+            f"{p1p2} issues",
             [
                 {
                     "priority": key,
                     "opened": kpis.p1p2_opened[key],
                     "open": kpis.p1p2_open[key],
                 }
-                for key in ("P1", "P2")
+                for key in kpis.p1p2_opened
             ],
             [
                 ("priority", "priority"),
@@ -324,8 +326,8 @@ def _sections(kpis: Kpis) -> list[Section]:
             _per_day(kpis),
             [
                 ("date", "date"),
-                ("p1p2_opened", "P1/P2 opened"),
-                ("p1p2_open", "P1/P2 open"),
+                ("p1p2_opened", f"{p1p2} opened"),
+                ("p1p2_open", f"{p1p2} open"),
                 ("open", "open backlog"),
             ],
         ),
