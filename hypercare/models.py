@@ -53,6 +53,11 @@ CAUSES = (
     "unknown",
 )
 LEVELS = ("L1", "L2", "L3", "vendor")
+MESSAGE_KINDS = ("ack", "update", "resolution", "confirm", "duplicate")
+# Each survey scale with its lowest and highest score.
+SURVEY_SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10)}
+# What `list --sort` accepts; store/issues.py maps each to its ORDER BY.
+SORT_KEYS = ("id", "reported", "updated", "priority", "status", "title")
 
 # Event kinds. A status change carries from_status/to_status; the others
 # carry only the fields they changed.

@@ -435,6 +435,92 @@ def test_csat_with_too_few_answers_is_unknown(project: Path) -> None:
     assert (result["status"], result["value"]) == ("fail", 66.7)
 
 
+CSAT_20 = {
+    "name": "csat",
+    "rule": "csat_at_least",
+    "percent": 80,
+    "min_responses": 20,
+    "window_days": 14,
+}
+
+
+def test_csat_without_answers_says_no_answers(project: Path) -> None:
+    set_criteria(project, CSAT_20)
+    run("log", "Cannot print", "--at", "2026-03-02 10:00")
+
+    [result] = check("--as-of", "2026-03-05 10:00", expect=1)["criteria"]
+
+    assert (result["measured"], result["detail"]) == (
+        "0 answers",
+        "No CSAT answers in the last 14 days; at least 20 are needed.",
+    )
+
+
+def test_csat_with_one_answer_says_it_in_the_singular(project: Path) -> None:
+    set_criteria(project, {**CSAT_20, "min_responses": 1, "window_days": 1})
+    run("log", "Cannot print", "--at", "2026-03-02 10:00")
+    run("survey", "add", "1", "--score", "5", "--at", "2026-03-03 10:00")
+
+    [result] = check("--as-of", "2026-03-03 12:00", expect=0)["criteria"]
+
+    assert result["detail"] == "1 of 1 answer of 4 or 5."
+
+
+def test_too_few_csat_answers_counts_them(project: Path) -> None:
+    set_criteria(project, CSAT_20)
+    run("log", "Cannot print", "--at", "2026-03-02 10:00")
+    run("survey", "add", "1", "--score", "5", "--at", "2026-03-03 10:00")
+
+    [result] = check("--as-of", "2026-03-05 10:00", expect=1)["criteria"]
+
+    assert (result["measured"], result["detail"]) == (
+        "1 answer",
+        "Only 1 CSAT answer in the last 14 days; at least 20 are needed.",
+    )
+
+
+def test_one_reopened_issue_of_one_is_worded_in_the_singular(project: Path) -> None:
+    set_criteria(
+        project,
+        {
+            "name": "reopens",
+            "rule": "reopen_rate_under",
+            "percent": 10,
+            "window_days": 7,
+        },
+    )
+    run("log", "Cannot print", "--at", "2026-03-02 10:00")
+    run("resolve", "1", "--at", "2026-03-02 11:00")
+    run("reopen", "1", "--reason", "still blank", "--at", "2026-03-02 12:00")
+
+    [result] = check("--as-of", "2026-03-03 10:00", expect=1)["criteria"]
+
+    assert result["detail"] == "1 of 1 resolved issue reopened."
+
+
+def test_one_open_p2_too_old_is_asked_to_be_resolved_as_it(project: Path) -> None:
+    set_criteria(
+        project,
+        {"name": "old-p2", "rule": "max_open_age", "priority": "P2", "hours": 48},
+    )
+    run(
+        "log",
+        "Export slow",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--at",
+        "2026-03-02 10:00",
+    )
+
+    [result] = check("--as-of", "2026-03-04 12:00", expect=1)["criteria"]
+
+    assert result["detail"] == (
+        "Open P2 issue 1 is older than 48 hours; resolve it to pass."
+    )
+
+
 def test_mttr_over_the_target_fails(project: Path) -> None:
     set_criteria(
         project,
@@ -514,6 +600,21 @@ def test_uptime_and_error_rate_from_imported_samples(project: Path) -> None:
         "2026-03-05T01:39:00Z",
     ]
     assert (errors["status"], errors["value"]) == ("pass", 2.0)
+
+
+@pytest.mark.parametrize(
+    ("total", "line"),
+    [
+        (1, "Read 1 sample: 1 added, 0 already there."),
+        (1500, "Read 1,500 samples: 1,500 added, 0 already there."),
+    ],
+)
+def test_the_samples_summary_counts_in_words(
+    project: Path, total: int, line: str
+) -> None:
+    write_samples(project / "samples.csv", down=0, total=total)
+
+    assert run("import", "metrics", "samples.csv").stdout == line + "\n"
 
 
 def test_importing_the_same_samples_twice_adds_nothing(project: Path) -> None:

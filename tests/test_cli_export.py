@@ -293,6 +293,18 @@ def test_servicenow_round_trip(servicenow_db: Path, project: Path) -> None:
     )
 
 
+def test_the_import_summary_counts_each_table_in_words(project: Path) -> None:
+    # One issue (its one logged event) and one lesson: three rows.
+    run("log", "Only issue", "--at", "2026-03-03 10:00")
+    run("lesson", "Write things down", "--at", "2026-03-03 11:00")
+    run("export", "--output", "all.jsonl")
+    copy = new_project(project / "copy")
+
+    out = run(*copy, "import", "jsonl", "all.jsonl").stdout
+
+    assert out == "Imported 3 rows (1 issue, 1 event, 1 lesson).\n"
+
+
 def test_a_cut_export_is_refused(small: Path) -> None:
     lines = run("export").stdout.splitlines()
     Path("cut.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
@@ -302,6 +314,6 @@ def test_a_cut_export_is_refused(small: Path) -> None:
 
     # The last line is the one lesson.
     assert result.stderr == (
-        "Error: cut.jsonl: the header announces 1 rows of table lessons, the file "
+        "Error: cut.jsonl: the header announces 1 row of table lessons, the file "
         "holds 0; the export is incomplete\n"
     )

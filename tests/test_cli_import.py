@@ -295,7 +295,7 @@ def test_skip_bad_imports_the_rest_and_lists_the_line(project: Path) -> None:
 
 def test_skip_bad_text_lists_what_was_skipped(project: Path) -> None:
     out = run("import", "servicenow", str(BAD_DATE_CSV), "--skip-bad").stdout
-    assert "Skipped 1 bad row(s):\n  line 7: cannot read sys_updated_at" in out
+    assert "Skipped 1 bad row:\n  line 7: cannot read sys_updated_at" in out
 
 
 def test_dry_run_writes_nothing(project: Path) -> None:

@@ -134,6 +134,73 @@ def test_priority_and_since_filter(project: Path) -> None:
     assert data["mttr"]["P1"]["mean_minutes"] == 1500.0
 
 
+def _p1_and_p2() -> None:
+    """Issue 1: a P1 reported 2026-03-02 10:00; issue 2: a P2 at 11:00."""
+    for title, urgency, at in (
+        ("down", "immediate", "2026-03-02 10:00"),
+        ("slow", "high", "2026-03-02 11:00"),
+    ):
+        run("log", title, "--impact", "high", "--urgency", urgency, "--at", at)
+
+
+def test_priority_narrows_the_p1_p2_figures(project: Path) -> None:
+    _p1_and_p2()
+
+    data = run("kpi", *AS_OF, "--priority", "P2", "--format", "json").json()
+
+    # Only issue 2 counts: reported on the 2nd, open at the end of every day.
+    assert data["p1_p2"] == {
+        "opened": {"P2": 1},
+        "open": {"P2": 1},
+        "per_day": [
+            {"date": "2026-03-02", "opened": 1, "open": 1},
+            {"date": "2026-03-03", "opened": 0, "open": 1},
+            {"date": "2026-03-04", "opened": 0, "open": 1},
+        ],
+    }
+    assert data["explain"][0]["rule"].startswith("P2 issues (priority in force")
+    assert data["explain"][0]["count"] == 1
+
+
+def test_priority_p2_shows_no_p1_row(project: Path) -> None:
+    _p1_and_p2()
+
+    lines = run("kpi", *AS_OF, "--priority", "P2").stdout.splitlines()
+
+    assert lines[2:5] == [
+        "P2 issues",
+        "priority  opened in window  open now",
+        "P2        1                 1",
+    ]
+    per_day = lines.index("Per day")
+    assert lines[per_day + 1] == "date        P2 opened  P2 open  open backlog"
+
+
+def test_priority_p3_has_no_p1_p2_figures(project: Path) -> None:
+    _p1_and_p2()
+
+    data = run("kpi", *AS_OF, "--priority", "P3", "--format", "json").json()
+    text = run("kpi", *AS_OF, "--priority", "P3").stdout
+
+    assert (data["p1_p2"]["opened"], data["p1_p2"]["open"]) == ({}, {})
+    assert [day["opened"] for day in data["p1_p2"]["per_day"]] == [0, 0, 0]
+    assert data["explain"][0]["included"].startswith(
+        "priority P3 only, so no P1 or P2 issue; "
+    )
+    assert "\nP1/P2 issues: nothing.\n" in text
+
+
+def test_without_priority_both_p1_and_p2_are_shown(project: Path) -> None:
+    _p1_and_p2()
+
+    data = run("kpi", *AS_OF, "--format", "json").json()
+
+    assert (data["p1_p2"]["opened"], data["p1_p2"]["open"]) == (
+        {"P1": 1, "P2": 1},
+        {"P1": 1, "P2": 1},
+    )
+
+
 def test_markdown_and_explain(project: Path) -> None:
     _issue(1, "2026-03-02 11:00")
     text = run("kpi", *AS_OF, "--format", "md", "--explain").stdout

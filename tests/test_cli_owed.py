@@ -164,6 +164,16 @@ def test_resolution_confirm_and_duplicate_notices(project: Path) -> None:
         "reason": "issue 1 resolved 2026-03-03T12:00:00Z",
     }
 
+    md = run("owed", "--as-of", "2026-03-03T12:00:00Z", "--format", "md")
+    assert md.stdout.splitlines()[0] == (
+        "| reporter | contact | # | priority | title | message | due since | "
+        "overdue | sent with issue |"
+    )
+    assert md.stdout.splitlines()[5] == (
+        "|  | bo@example.com | 2 |  | Export hangs | resolution | "
+        "2026-03-03T12:00:00Z | 0m | 1 |"
+    )
+
     run(
         "notify",
         "1",
@@ -228,7 +238,7 @@ def test_owed_table_per_reporter_and_the_unconfirmed_hint(project: Path) -> None
     assert "ack" in lines[2] and "4d 0h" in lines[2]
     assert lines[3].split()[:3] == ["Zoe", "z@example.com", "1"]
     assert result.stderr == (
-        "1 resolved issue(s) unconfirmed for longer than 3d: 1; close them with "
+        "1 resolved issue unconfirmed for longer than 3d: 1; close it with "
         "'hypercare close --unconfirmed-older-than 3d'\n"
     )
 
@@ -334,7 +344,7 @@ def test_close_unconfirmed_older_than_closes_them_in_one_go(project: Path) -> No
         "2026-03-06T12:00:00Z",
     )
 
-    assert result.stdout.splitlines()[-1] == "Closed 1 issue(s): 1."
+    assert result.stdout.splitlines()[-1] == "Closed 1 issue: 1."
     assert "Resolved on the 02th" in result.stdout
     statuses = {i["id"]: i["status"] for i in run("list", "--format", "json").json()}
     assert statuses == {1: "closed", 2: "resolved", 3: "resolved"}
@@ -361,15 +371,23 @@ def test_close_unconfirmed_needs_yes_without_a_terminal(project: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("answer", "statuses"), [("y\n", {"closed"}), ("n\n", {"resolved"})]
+    ("answer", "statuses", "last"),
+    [
+        ("y\n", {"closed"}, "Closed 2 issues: 1, 2."),
+        ("n\n", {"resolved"}, "Nothing closed."),
+    ],
 )
 def test_close_unconfirmed_asks_in_a_terminal(
-    project: Path, monkeypatch: pytest.MonkeyPatch, answer: str, statuses: set[str]
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+    statuses: set[str],
+    last: str,
 ) -> None:
     monkeypatch.setattr(output, "is_interactive", lambda: True)
     _three_resolved()
 
-    run(
+    result = run(
         "close",
         "--unconfirmed-older-than",
         "2d",
@@ -378,9 +396,69 @@ def test_close_unconfirmed_asks_in_a_terminal(
         input=answer,
     )
 
+    lines = result.stdout.splitlines()
+    assert lines[-2:] == [f"Close these 2 issues? [y/N]: {answer.strip()}", last]
     listed: list[dict[str, Any]] = run("list", "--format", "json").json()
     assert {i["status"] for i in listed if i["id"] in (1, 2)} == statuses
     assert next(i for i in listed if i["id"] == 3)["status"] == "resolved"
+
+
+def test_close_unconfirmed_asks_about_one_issue_in_the_singular(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "is_interactive", lambda: True)
+    _three_resolved()
+
+    # Only issue 1 (resolved on the 2nd) is unconfirmed for longer than 3d.
+    result = run(
+        "close",
+        "--unconfirmed-older-than",
+        "3d",
+        "--at",
+        "2026-03-06T12:00:00Z",
+        input="y\n",
+    )
+
+    assert result.stdout.splitlines()[-2:] == [
+        "Close this issue? [y/N]: y",
+        "Closed 1 issue: 1.",
+    ]
+
+
+def test_the_unconfirmed_hint_counts_several_issues(project: Path) -> None:
+    _three_resolved()
+
+    # As of the 9th at noon all three were resolved more than 3 days before.
+    result = run("owed", "--as-of", "2026-03-09T12:00:00Z")
+
+    assert result.stderr == (
+        "3 resolved issues unconfirmed for longer than 3d: 1, 2, 3; close them "
+        "with 'hypercare close --unconfirmed-older-than 3d'\n"
+    )
+
+
+def test_an_owed_ack_without_an_address_is_named_with_its_article(
+    project: Path,
+) -> None:
+    # P2, reported at 08:00 with no contact: its ack is owed from 09:00.
+    run(
+        "log",
+        "No address",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--at",
+        "2026-03-03T08:00:00Z",
+    )
+
+    result = run(
+        "notify", "--owed", "--all", "--outbox", "out", "--at", "2026-03-03T10:00:00Z"
+    )
+
+    assert result.stderr == (
+        "Warning: issue 1 is owed an ack message but has no e-mail contact; skipped\n"
+    )
 
 
 def test_p3_ack_follows_business_hours(project: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hypercare.models import SORT_KEYS
 from tests.conftest import run
 
 ISSUE_KEYS = [
@@ -159,6 +160,15 @@ def test_filters(project: Path, args: tuple[str, ...], ids: list[int]) -> None:
     rows = run("list", *args, "--format", "json").json()
 
     assert [row["id"] for row in rows] == ids
+
+
+@pytest.mark.parametrize("key", SORT_KEYS)
+def test_every_sort_key_in_the_help_sorts(project: Path, key: str) -> None:
+    _seed()
+
+    rows = run("list", "--sort", key, "--format", "json").json()
+
+    assert sorted(row["id"] for row in rows) == [1, 2, 3]
 
 
 def test_csv_and_markdown(project: Path) -> None:

@@ -98,6 +98,21 @@ def test_survey_add_refuses(project: Path, args: tuple[str, ...], message: str) 
     assert _answers() == []
 
 
+def test_a_large_survey_import_counts_with_thousands_separators(
+    project: Path,
+) -> None:
+    _write("map.toml", SMALL_MAPPING)
+    rows = [f"a{n},4,2026-03-03 10:00,," for n in range(1200)]
+    _write("answers.csv", "answer,score,answered,comment,ticket\n" + "\n".join(rows))
+
+    result = run("import", "survey", "answers.csv", "--mapping", "map.toml")
+
+    assert result.stdout == (
+        "Imported 1,200 answers from 1,200 rows of answers.csv (0 already "
+        "imported, 0 repeated ids, 0 blank scores skipped, 0 linked to issues).\n"
+    )
+
+
 def test_three_answers_and_a_blank_give_66_7_percent(project: Path) -> None:
     _write("map.toml", SMALL_MAPPING)
     _write(
@@ -111,7 +126,7 @@ def test_three_answers_and_a_blank_give_66_7_percent(project: Path) -> None:
     result = run("import", "survey", "answers.csv", "--mapping", "map.toml")
     assert result.stdout == (
         "Imported 3 answers from 4 rows of answers.csv (0 already imported, "
-        "0 repeated ids, 1 blank scores skipped, 0 linked to issues).\n"
+        "0 repeated ids, 1 blank score skipped, 0 linked to issues).\n"
     )
     data = run("kpi", "--as-of", "2026-03-04", "--format", "json").json()
     assert data["csat"] == {
@@ -283,7 +298,7 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(project: Path) -> Non
 
     result = run("import", "survey", "answers.csv", "--mapping", "map.toml")
 
-    assert result.stdout.startswith("Imported 1 answers from 1 rows of answers.csv")
+    assert result.stdout.startswith("Imported 1 answer from 1 row of answers.csv")
 
 
 def test_an_answer_in_the_future_is_refused(project: Path) -> None:

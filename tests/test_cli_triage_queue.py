@@ -30,7 +30,9 @@ def test_walks_oldest_first_with_skip_and_quit(project: Path, terminal: None) ->
     assert (issues["Oldest"]["priority"], issues["Oldest"]["type"]) == ("P1", "bug")
     assert issues["Middle"]["priority"] is None
     assert issues["Newer"]["priority"] is None
-    assert "3 untriaged issue(s)" in result.stdout
+    assert result.stdout.splitlines()[0] == (
+        "3 untriaged issues. Enter s to skip, q to quit."
+    )
     assert "'soon' is not one of immediate/high/medium/low" in result.stdout
     assert result.stdout.index("#2 Oldest") < result.stdout.index("#3 Middle")
 

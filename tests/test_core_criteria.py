@@ -69,6 +69,16 @@ from tests.conftest import run
             "Error rate of every check under 1%, over the last 7 days",
         ),
         (
+            Criterion(
+                "a", "csat_at_least", percent=80.0, min_responses=1, window_days=1.0
+            ),
+            "CSAT at least 80% from at least 1 answer, over the last 1 day",
+        ),
+        (
+            Criterion("a", "no_open_priority", priority="P1", hours=1.0),
+            "No P1 issue open at any moment in the last 1 hour",
+        ),
+        (
             Criterion("a", "signoff", signoff="support-trained"),
             "Sign-off 'support-trained' given by a person and not revoked",
         ),

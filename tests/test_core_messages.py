@@ -11,7 +11,7 @@ import pytest
 
 from hypercare.config import Settings, load_settings
 from hypercare.core.delivery import Outgoing, build_email, send_smtp, write_outbox
-from hypercare.core.messages import has_address, render, template_env
+from hypercare.core.messages import _span, has_address, render, template_env
 from hypercare.core.owed import overdue_text
 from hypercare.errors import ConfigError
 from hypercare.models import Issue
@@ -223,3 +223,17 @@ def test_templates_for_a_duplicate_speak_of_the_master(
 
     assert rendered[0] == subject
     assert line in rendered[1]
+
+
+@pytest.mark.parametrize(
+    ("span", "text"),
+    [
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=3), "3 days"),
+        (timedelta(hours=1), "1 hour"),
+        (timedelta(hours=36), "36 hours"),
+        (timedelta(minutes=90), "1.5 hours"),
+    ],
+)
+def test_a_span_in_words(span: timedelta, text: str) -> None:
+    assert _span(span) == text

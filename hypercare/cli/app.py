@@ -150,7 +150,8 @@ def _new_root() -> typer.Typer:
         cls=_Group,
         name="hypercare",
         help="Run the hypercare period after a go-live: log, triage and resolve "
-        "issues, report daily and decide from evidence when to hand over to support.",
+        "issues, report daily and decide from evidence when to hand over to support."
+        "\n\nExample: hypercare --config pilot/hypercare.toml list --status open",
         no_args_is_help=True,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
@@ -183,10 +184,24 @@ def root(
         ),
     ] = None,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr.")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="More detail on stderr (repeat for more).",
+            show_default=False,
+        ),
     ] = 0,
     quiet: Annotated[
-        int, typer.Option("--quiet", "-q", count=True, help="Less detail on stderr.")
+        int,
+        typer.Option(
+            "--quiet",
+            "-q",
+            count=True,
+            help="Less detail on stderr (repeat for less).",
+            show_default=False,
+        ),
     ] = 0,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of bugs.")

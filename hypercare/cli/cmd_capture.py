@@ -9,8 +9,9 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import At, By, check_format
+from hypercare.cli.options import TEXT_FORMATS, At, By, TextFormat, check_format, one_of
 from hypercare.core.when import to_iso
+from hypercare.core.words import counted
 from hypercare.errors import InputError
 from hypercare.models import (
     CAUSES,
@@ -23,10 +24,6 @@ from hypercare.models import (
 )
 
 
-def _choices(values: tuple[str, ...]) -> str:
-    return "|".join(values)
-
-
 def log(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="A short title of what was reported.")],
@@ -34,12 +31,12 @@ def log(
         str | None,
         typer.Option("--description", "-d", help="Free text; '-' reads stdin."),
     ] = None,
-    type_: Annotated[str | None, typer.Option("--type", help=_choices(TYPES))] = None,
+    type_: Annotated[str | None, typer.Option("--type", help=one_of(TYPES))] = None,
     area: Annotated[
         str | None, typer.Option("--area", help="Affected area or module.")
     ] = None,
     channel: Annotated[
-        str | None, typer.Option("--channel", help=_choices(CHANNELS))
+        str | None, typer.Option("--channel", help=one_of(CHANNELS))
     ] = None,
     reporter: Annotated[
         str | None, typer.Option("--reporter", help="Who reported it.")
@@ -48,7 +45,7 @@ def log(
         str | None,
         typer.Option("--contact", help="How to reach the reporter (e-mail)."),
     ] = None,
-    group: Annotated[str | None, typer.Option("--group", help=_choices(GROUPS))] = None,
+    group: Annotated[str | None, typer.Option("--group", help=one_of(GROUPS))] = None,
     reported_at: Annotated[
         str | None,
         typer.Option(
@@ -64,14 +61,14 @@ def log(
         list[str] | None, typer.Option("--tag", help="A tag; repeatable.")
     ] = None,
     impact: Annotated[
-        str | None, typer.Option("--impact", help=_choices(IMPACTS))
+        str | None, typer.Option("--impact", help=one_of(IMPACTS))
     ] = None,
     urgency: Annotated[
-        str | None, typer.Option("--urgency", help=_choices(URGENCIES))
+        str | None, typer.Option("--urgency", help=one_of(URGENCIES))
     ] = None,
     at: At = None,
     by: By = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: TextFormat = "text",
 ) -> None:
     """Record a new issue and print its number (and similar issues on stderr).
 
@@ -80,7 +77,7 @@ def log(
     """
     from hypercare.core.issues import NewIssue, log_issue
 
-    check_format(fmt, ("text", "json"))
+    check_format(fmt, TEXT_FORMATS)
     env = current()
     stamp = env.stamp(at, by)
     if description == "-":
@@ -123,27 +120,25 @@ def triage(
         int | None, typer.Argument(help="The issue; omit to walk the untriaged queue.")
     ] = None,
     impact: Annotated[
-        str | None, typer.Option("--impact", help=_choices(IMPACTS))
+        str | None, typer.Option("--impact", help=one_of(IMPACTS))
     ] = None,
     urgency: Annotated[
-        str | None, typer.Option("--urgency", help=_choices(URGENCIES))
+        str | None, typer.Option("--urgency", help=one_of(URGENCIES))
     ] = None,
     priority: Annotated[
         str | None,
-        typer.Option(
-            "--priority", help=f"{_choices(PRIORITIES)}; overrides the matrix."
-        ),
+        typer.Option("--priority", help=f"{one_of(PRIORITIES)}; overrides the matrix."),
     ] = None,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why the matrix is overridden.")
     ] = None,
-    type_: Annotated[str | None, typer.Option("--type", help=_choices(TYPES))] = None,
+    type_: Annotated[str | None, typer.Option("--type", help=one_of(TYPES))] = None,
     area: Annotated[
         str | None, typer.Option("--area", help="Affected area or module.")
     ] = None,
     cause: Annotated[
         str | None,
-        typer.Option("--cause", help=f"Root-cause guess: {_choices(CAUSES)}."),
+        typer.Option("--cause", help=f"Root-cause guess: {one_of(CAUSES)}."),
     ] = None,
     assignee: Annotated[
         str | None, typer.Option("--assignee", help="Who works on it.")
@@ -197,7 +192,9 @@ def _walk_queue(at: str | None, by: str | None) -> None:
     if not queue:
         output.echo("No untriaged issues.")
         return
-    output.echo(f"{len(queue)} untriaged issue(s). Enter s to skip, q to quit.")
+    output.echo(
+        f"{counted(len(queue), 'untriaged issue')}. Enter s to skip, q to quit."
+    )
     for issue_id in queue:
         issue = get_issue(store, issue_id)
         output.echo(f"\n#{issue.id} {issue.title}  (reported {issue.reported_at})")

@@ -12,14 +12,26 @@ import typer
 from hypercare.cli import output
 from hypercare.cli.context import current
 from hypercare.cli.exit_codes import ExitCode
-from hypercare.cli.options import AsOf, At, By, IssueNumber, Note, Output, check_format
+from hypercare.cli.options import (
+    REPORT_FORMATS,
+    AsOf,
+    At,
+    By,
+    IssueNumber,
+    Note,
+    Output,
+    ReportFormat,
+    check_format,
+    one_of,
+)
+from hypercare.core.words import counted
 
 if TYPE_CHECKING:
     from hypercare.config import Criterion
     from hypercare.core.criteria import Verdict
 
 EXIT_FORMATS = ("rich", "json", "junit", "md")
-KNOWN_FORMATS = ("rich", "md", "html", "json")
+EXPORT_FORMATS = ("jsonl", "csv")
 EXIT_COLUMNS = [
     ("name", "criterion"),
     ("status", "status"),
@@ -41,7 +53,7 @@ KNOWN_COLUMNS = [
 def exit_check(
     as_of: AsOf = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="rich, json, junit or md.")
+        str, typer.Option("--format", "-f", help=f"{one_of(EXIT_FORMATS)}.")
     ] = "rich",
     output_file: Output = None,
     allow_unknown: Annotated[
@@ -233,9 +245,7 @@ def known(
 
 
 def known_issues(
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="rich, md, html or json.")
-    ] = "rich",
+    fmt: ReportFormat = "rich",
     output_file: Output = None,
     as_of: AsOf = None,
 ) -> None:
@@ -250,7 +260,7 @@ def known_issues(
     from hypercare.core.known import render_html
     from hypercare.core.when import to_iso
 
-    check_format(fmt, KNOWN_FORMATS)
+    check_format(fmt, REPORT_FORMATS)
     env = current()
     entries = gather(env.store())
     rows = [entry.as_dict() for entry in entries]
@@ -317,7 +327,9 @@ def handover(
 
 
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"{one_of(EXPORT_FORMATS)}.")
+    ] = "jsonl",
     output_file: Output = None,
 ) -> None:
     """Export everything losslessly as JSON lines, or the issues as CSV.
@@ -328,7 +340,7 @@ def export(
     """
     from hypercare.core import export as exporting
 
-    check_format(fmt, ("jsonl", "csv"))
+    check_format(fmt, EXPORT_FORMATS)
     store = current().store()
     if fmt == "csv":
         rows = exporting.issue_rows(store)
@@ -363,8 +375,8 @@ def import_metrics(
     env = current()
     summary = import_samples(env.store(), file, lambda text: env.when(text))
     output.echo(
-        f"Read {summary.read} samples: {summary.added} added, "
-        f"{summary.unchanged} already there."
+        f"Read {counted(summary.read, 'sample')}: {summary.added:,} added, "
+        f"{summary.unchanged:,} already there."
     )
 
 
@@ -380,8 +392,14 @@ def import_jsonl(
     from hypercare.core.export import import_lines
 
     summary = import_lines(current().store(), file)
-    counts = ", ".join(f"{count} {table}" for table, count in summary.tables.items())
-    output.echo(f"Imported {summary.total} rows ({counts or 'nothing'}).")
+    counts = ", ".join(_rows_of(table, n) for table, n in summary.tables.items())
+    output.echo(f"Imported {counted(summary.total, 'row')} ({counts or 'nothing'}).")
+
+
+def _rows_of(table: str, count: int) -> str:
+    """'1 lesson', '3 survey answers': every table name is a plural noun."""
+    plural = table.replace("_", " ")
+    return counted(count, plural.removesuffix("s"), plural)
 
 
 def register(app: typer.Typer) -> None:

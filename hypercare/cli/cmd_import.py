@@ -18,14 +18,16 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import By, check_format
+from hypercare.cli.options import TEXT_FORMATS, By, TextFormat, check_format
+from hypercare.core.words import counted
 
 if TYPE_CHECKING:
     from hypercare.core.importing import Summary
 
 import_app = typer.Typer(
     name="import",
-    help="Bring in help-desk exports, survey answers, monitoring samples or an export.",
+    help="Bring in help-desk exports, survey answers, monitoring samples or an export."
+    "\n\nExample: hypercare import servicenow incident_event_log.csv --dry-run",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -45,7 +47,6 @@ SkipBad = Annotated[
         "read and list the others (default: refuse all).",
     ),
 ]
-Format = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
 _PROGRESS_AFTER_S = 1.0
 
 
@@ -54,7 +55,7 @@ def servicenow(
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,
     by: By = None,
-    fmt: Format = "text",
+    fmt: TextFormat = "text",
 ) -> None:
     """Import a ServiceNow incident audit export (one row per audit event).
 
@@ -71,7 +72,7 @@ def jira(
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,
     by: By = None,
-    fmt: Format = "text",
+    fmt: TextFormat = "text",
 ) -> None:
     """Import a Jira CSV export (repeated Labels, Comment and Sprint columns kept).
 
@@ -85,7 +86,7 @@ def zendesk(
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,
     by: By = None,
-    fmt: Format = "text",
+    fmt: TextFormat = "text",
 ) -> None:
     """Import a Zendesk tickets CSV export.
 
@@ -108,10 +109,11 @@ def csv(
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,
     by: By = None,
-    fmt: Format = "text",
+    fmt: TextFormat = "text",
 ) -> None:
     """Import any CSV of issues or of issue events, as a TOML mapping describes it.
 
+    \b
     Example: hypercare import csv log.csv -m examples/mappings/helpdesk-event-log.toml
     """
     _run("csv", file, mapping, dry_run, skip_bad, by, fmt)
@@ -129,7 +131,7 @@ def _run(
     from hypercare.core.importing import Request, import_file
     from hypercare.core.when import to_iso
 
-    check_format(fmt, ("text", "json"))
+    check_format(fmt, TEXT_FORMATS)
     env = current()
     request = Request(
         kind=kind,
@@ -173,14 +175,15 @@ def show_summary(summary: Summary, fmt: str) -> None:
         return
     data = summary.as_dict()
     verb = "Would import" if summary.is_dry_run else "Imported"
-    output.echo(f"{verb} {summary.path} ({summary.source}): {summary.rows_read:,} rows")
+    rows = counted(summary.rows_read, "row")
+    output.echo(f"{verb} {summary.path} ({summary.source}): {rows}")
     for what in ("issues", "events"):
         counts = ", ".join(f"{count:,} {name}" for name, count in data[what].items())
         output.echo(f"  {what}: {counts}")
     for name, count in summary.notes.items():
         output.echo(f"  {name.replace('_', ' ')}: {count:,}")
     if summary.bad_count:
-        output.echo(f"Skipped {summary.bad_count:,} bad row(s):")
+        output.echo(f"Skipped {counted(summary.bad_count, 'bad row')}:")
         for bad in summary.bad_rows:
             output.echo(f"  line {bad.line}: {bad.reason}")
         if summary.bad_count > len(summary.bad_rows):

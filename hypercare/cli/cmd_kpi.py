@@ -9,8 +9,19 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import AsOf, At, By, IssueNumber, Since, check_format
-from hypercare.models import PRIORITIES
+from hypercare.cli.options import (
+    TEXT_FORMATS,
+    AsOf,
+    At,
+    By,
+    IssueNumber,
+    Since,
+    TextFormat,
+    check_format,
+    one_of,
+)
+from hypercare.core.words import counted
+from hypercare.models import PRIORITIES, SURVEY_SCALES
 
 if TYPE_CHECKING:
     from hypercare.core.measures import Kpis, Ratio
@@ -21,20 +32,34 @@ PER_DAY_SHOWN = 14
 
 survey_app = typer.Typer(
     name="survey",
-    help="Record satisfaction answers (CSAT 1-5, NPS 0-10).",
+    help="Record satisfaction answers (CSAT 1-5, NPS 0-10)."
+    "\n\nExample: hypercare survey add 12 --score 4",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+
+
+def _score_ranges() -> str:
+    """'1-5 (csat) or 0-10 (nps)', from the scales themselves."""
+    return one_of(
+        f"{low}-{high} ({name})" for name, (low, high) in SURVEY_SCALES.items()
+    )
 
 
 def kpi(
     as_of: AsOf = None,
     since: Since = None,
     priority: Annotated[
-        str | None, typer.Option("--priority", "-p", help="Only this priority (P1-P4).")
+        str | None,
+        typer.Option(
+            "--priority",
+            "-p",
+            help=f"Only this priority: {one_of(PRIORITIES)}. CSAT and NPS "
+            "count every answer.",
+        ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, json or md.")
+        str, typer.Option("--format", "-f", help=f"{one_of(KPI_FORMATS)}.")
     ] = "table",
     explain: Annotated[
         bool, typer.Option("--explain", help="Say how each figure was computed.")
@@ -82,11 +107,13 @@ def survey_add(
         typer.Option(
             "--score",
             "-s",
-            help="The answer: 1-5 (csat) or 0-10 (nps).",
+            help=f"The answer: {_score_ranges()}.",
             show_default=False,
         ),
     ],
-    scale: Annotated[str, typer.Option("--scale", help="csat or nps.")] = "csat",
+    scale: Annotated[
+        str, typer.Option("--scale", help=f"{one_of(SURVEY_SCALES)}.")
+    ] = "csat",
     comment: Annotated[
         str | None, typer.Option("--comment", help="What the reporter wrote.")
     ] = None,
@@ -122,18 +149,19 @@ def import_survey(
         bool,
         typer.Option("--dry-run", help="Check every row and count; write nothing."),
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: TextFormat = "text",
     by: By = None,
 ) -> None:
     """Import satisfaction answers from a CSV export, as a mapping describes.
 
     Importing the same file twice adds nothing; blank scores are skipped.
 
-    Example: hypercare import survey reviews.csv --mapping olist-survey.toml
+    \b
+    Example: hypercare import survey reviews.csv -m examples/mappings/olist-survey.toml
     """
     from hypercare.core.surveys import import_answers, load_mapping
 
-    check_format(fmt, ("text", "json"))
+    check_format(fmt, TEXT_FORMATS)
     env = current()
     rules = load_mapping(mapping)
     with output.progress(None, f"Importing {file.name}") as advance:
@@ -152,9 +180,11 @@ def import_survey(
         return
     verb = "Would import" if dry_run else "Imported"
     output.echo(
-        f"{verb} {result.added} answers from {result.rows} rows of {file.name} "
-        f"({result.already} already imported, {result.repeated} repeated ids, "
-        f"{result.blank} blank scores skipped, {result.linked} linked to issues)."
+        f"{verb} {counted(result.added, 'answer')} from "
+        f"{counted(result.rows, 'row')} of {file.name} ({result.already:,} already "
+        f"imported, {counted(result.repeated, 'repeated id')}, "
+        f"{counted(result.blank, 'blank score')} skipped, {result.linked:,} linked "
+        "to issues)."
     )
 
 
@@ -209,18 +239,20 @@ def _sections(kpis: Kpis) -> list[Section]:
         for name, ratio in rates
     ]
     rate_rows.append(
-        {"measure": "NPS", "value": nps, "count": f"{kpis.nps.responses} answers"}
+        {"measure": "NPS", "value": nps, "count": counted(kpis.nps.responses, "answer")}
     )
+    # With --priority P2 the P1/P2 figures are P2's alone (none for P3).
+    p1p2 = "/".join(kpis.p1p2_opened) or "P1/P2"
     return [
         (
-            "P1/P2 issues",
+            f"{p1p2} issues",
             [
                 {
                     "priority": key,
                     "opened": kpis.p1p2_opened[key],
                     "open": kpis.p1p2_open[key],
                 }
-                for key in ("P1", "P2")
+                for key in kpis.p1p2_opened
             ],
             [
                 ("priority", "priority"),
@@ -294,8 +326,8 @@ def _sections(kpis: Kpis) -> list[Section]:
             _per_day(kpis),
             [
                 ("date", "date"),
-                ("p1p2_opened", "P1/P2 opened"),
-                ("p1p2_open", "P1/P2 open"),
+                ("p1p2_opened", f"{p1p2} opened"),
+                ("p1p2_open", f"{p1p2} open"),
                 ("open", "open backlog"),
             ],
         ),

@@ -72,7 +72,12 @@ def resolve(
         str | None, typer.Option("--resolution", help="What fixed it.")
     ] = None,
     code: Annotated[
-        str | None, typer.Option("--code", help="A resolution code.")
+        str | None,
+        typer.Option(
+            "--code",
+            help="A resolution code of your own, any text (there is no fixed "
+            "list), e.g. fixed, workaround or config-change.",
+        ),
     ] = None,
     workaround: Annotated[
         str | None, typer.Option("--workaround", help="How users can get by meanwhile.")
@@ -121,7 +126,9 @@ def close(
 ) -> None:
     """Close a resolved issue, or all those left unconfirmed too long.
 
-    Example: hypercare close 12, or: hypercare close --unconfirmed-older-than 3d --yes
+    Example: hypercare close 12
+
+    Example: hypercare close --unconfirmed-older-than 3d --yes
     """
     if unconfirmed is not None:
         from hypercare.cli.cmd_loop import close_unconfirmed

@@ -14,8 +14,20 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import AsOf, At, By, IssueNumber, TableFormat, check_format
+from hypercare.cli.options import (
+    TEXT_FORMATS,
+    AsOf,
+    At,
+    By,
+    IssueNumber,
+    TableFormat,
+    TextFormat,
+    check_format,
+    one_of,
+)
+from hypercare.core.words import article, counted
 from hypercare.errors import InputError
+from hypercare.models import MESSAGE_KINDS
 
 if TYPE_CHECKING:
     from hypercare.core.messages import Outcome
@@ -32,7 +44,8 @@ OWED_COLUMNS = [
     ("message", "message"),
     ("due_at", "due since"),
     ("overdue", "overdue"),
-    ("via", "via"),
+    # A duplicate's reporter hears of the resolution with its master's message.
+    ("via", "sent with issue"),
 ]
 KB_COLUMNS = [
     ("id", "#"),
@@ -52,7 +65,7 @@ def notify(
     kind: Annotated[
         str | None,
         typer.Option(
-            "--kind", "-k", help="ack, update, resolution, confirm or duplicate."
+            "--kind", "-k", help=f"{one_of(MESSAGE_KINDS)}; omit with --owed."
         ),
     ] = None,
     note: Annotated[
@@ -74,18 +87,20 @@ def notify(
     all_: Annotated[
         bool, typer.Option("--all", help="With --owed: all of them, without asking.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: TextFormat = "text",
     at: At = None,
     by: By = None,
 ) -> None:
     """Write, deliver and record a message to an issue's reporter.
+
+    Say how with exactly one of --print, --send or --outbox DIR.
 
     Updates and resolutions of an issue also go to the reporters of its
     duplicates. The SMTP password is read from HYPERCARE_SMTP_PASSWORD.
 
     Example: hypercare notify 12 --kind ack --send
     """
-    check_format(fmt, ("text", "json"))
+    check_format(fmt, TEXT_FORMATS)
     mode = _mode(print_, send, outbox)
     if owed_:
         if number is not None or kind is not None:
@@ -115,7 +130,8 @@ def confirm(
     """Record the reporter's answer: confirmed closes the issue, rejected reopens it.
 
     Example: hypercare confirm 12 --by "Ana Ruiz"
-    Example: hypercare confirm 12 --rejected --reason "still blank for credit notes"
+
+    Example: hypercare confirm 12 --rejected --reason "still blank"
     """
     from hypercare.core import owed
 
@@ -139,6 +155,10 @@ def confirm(
 def owed(as_of: AsOf = None, fmt: TableFormat = "table") -> None:
     """List who is owed which message, per reporter and issue, and since when.
 
+    A duplicate's reporter hears of the resolution with the message of the
+    issue it duplicates: the column 'sent with issue' names the issue to
+    notify (in JSON and CSV, 'via').
+
     Example: hypercare owed --as-of "2026-03-05 09:00" --format md
     """
     from hypercare.core.owed import owed as find_owed
@@ -160,9 +180,10 @@ def owed(as_of: AsOf = None, fmt: TableFormat = "table") -> None:
     stale = unconfirmed(env.store(), window, moment)
     if stale and fmt == "table":
         output.echo_err(
-            f"{len(stale)} resolved issue(s) unconfirmed for longer than "
-            f"{_days(window)}: {', '.join(str(i.id) for i in stale)}; close them "
-            f"with 'hypercare close --unconfirmed-older-than {_days(window)}'"
+            f"{counted(len(stale), 'resolved issue')} unconfirmed for longer than "
+            f"{_days(window)}: {', '.join(str(i.id) for i in stale)}; close "
+            f"{'it' if len(stale) == 1 else 'them'} with "
+            f"'hypercare close --unconfirmed-older-than {_days(window)}'"
         )
 
 
@@ -251,12 +272,14 @@ def close_unconfirmed(
             raise InputError(
                 "closing needs a yes in a terminal; add --yes to close them"
             )
-        if not typer.confirm(f"Close these {len(stale)} issue(s)?", default=False):
+        these = "this issue" if len(stale) == 1 else f"these {len(stale)} issues"
+        if not typer.confirm(f"Close {these}?", default=False):
             output.echo("Nothing closed.")
             return
     closed = close_all(env.store(), stale, older_than, stamp)
     output.echo(
-        f"Closed {len(closed)} issue(s): {', '.join(str(i.id) for i in closed)}."
+        f"Closed {counted(len(closed), 'issue')}: "
+        f"{', '.join(str(i.id) for i in closed)}."
     )
 
 
@@ -358,7 +381,7 @@ def _groups(due: list[Owed], mode: str) -> dict[tuple[int, str], frozenset[int]]
     for item in due:
         if mode != "print" and not has_address(item.contact):
             output.warn(
-                f"issue {item.issue_id} is owed a {item.kind} message but has "
+                f"issue {item.issue_id} is owed {article(item.kind)} message but has "
                 "no e-mail contact; skipped"
             )
             continue

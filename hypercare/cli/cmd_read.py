@@ -9,7 +9,7 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import IssueNumber, TableFormat, check_format
+from hypercare.cli.options import IssueNumber, TableFormat, check_format, one_of
 from hypercare.core.when import to_iso
 from hypercare.errors import InputError
 from hypercare.models import (
@@ -17,6 +17,7 @@ from hypercare.models import (
     DONE_STATUSES,
     OPEN_STATUSES,
     PRIORITIES,
+    SORT_KEYS,
     STATUSES,
     TYPES,
 )
@@ -61,19 +62,26 @@ def _statuses(values: list[str]) -> tuple[str, ...]:
 def list_(
     status: Annotated[
         list[str] | None,
-        typer.Option("--status", "-s", help="A state, or 'open' / 'done'; repeatable."),
+        typer.Option(
+            "--status",
+            "-s",
+            help=f"open ({', '.join(OPEN_STATUSES)}), done "
+            f"({', '.join(DONE_STATUSES)}) or one of those states; repeatable.",
+        ),
     ] = None,
     priority: Annotated[
-        list[str] | None, typer.Option("--priority", "-p", help="P1-P4; repeatable.")
+        list[str] | None,
+        typer.Option("--priority", "-p", help=f"{one_of(PRIORITIES)}; repeatable."),
     ] = None,
     type_: Annotated[
-        list[str] | None, typer.Option("--type", help=f"{'|'.join(TYPES)}; repeatable.")
+        list[str] | None, typer.Option("--type", help=f"{one_of(TYPES)}; repeatable.")
     ] = None,
     area: Annotated[
         list[str] | None, typer.Option("--area", help="An area; repeatable.")
     ] = None,
     channel: Annotated[
-        list[str] | None, typer.Option("--channel", help="A channel; repeatable.")
+        list[str] | None,
+        typer.Option("--channel", help=f"{one_of(CHANNELS)}; repeatable."),
     ] = None,
     assignee: Annotated[
         list[str] | None, typer.Option("--assignee", help="An assignee; repeatable.")
@@ -89,9 +97,7 @@ def list_(
     ] = None,
     sort: Annotated[
         str,
-        typer.Option(
-            "--sort", help="id, reported, updated, priority, status or title."
-        ),
+        typer.Option("--sort", help=f"{one_of(SORT_KEYS)}."),
     ] = "id",
     desc: Annotated[
         bool, typer.Option("--desc", help="Sort in descending order.")
@@ -106,7 +112,7 @@ def list_(
     Example: hypercare list --status open --priority P1 --priority P2 --sort reported
     """
     from hypercare.core.issues import check_choice
-    from hypercare.store.issues import SORT_KEYS, IssueFilter, list_issues
+    from hypercare.store.issues import IssueFilter, list_issues
 
     check_format(fmt, output.FORMATS_TABULAR)
     for values, allowed, flag in (

@@ -11,7 +11,14 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import AsOf, Output, ReportFormat, Since, check_format
+from hypercare.cli.options import (
+    REPORT_FORMATS,
+    AsOf,
+    Output,
+    ReportFormat,
+    Since,
+    check_format,
+)
 from hypercare.errors import InputError
 
 if TYPE_CHECKING:
@@ -20,8 +27,6 @@ if TYPE_CHECKING:
     from hypercare.core.standup import Standup
 
     Report = Standup | Brief
-
-REPORT_FORMATS = ("rich", "md", "html", "json")
 
 
 def standup(

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 import typer
+
+from hypercare.cli.output import FORMATS_TABULAR
+
+TEXT_FORMATS = ("text", "json")
+REPORT_FORMATS = ("rich", "md", "html", "json")
+
+
+def one_of(values: Iterable[str]) -> str:
+    """Allowed values for a help text, 'a, b or c' (spaces let the help wrap)."""
+    names = list(values)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
 
 IssueNumber = Annotated[
     int, typer.Argument(help="The issue number.", show_default=False)
@@ -36,11 +49,14 @@ AsOf = Annotated[
 Note = Annotated[str | None, typer.Option("--note", help="A note kept with the event.")]
 TableFormat = Annotated[
     str,
-    typer.Option("--format", "-f", help="table, json, csv or md."),
+    typer.Option("--format", "-f", help=f"{one_of(FORMATS_TABULAR)}."),
 ]
 ReportFormat = Annotated[
     str,
-    typer.Option("--format", "-f", help="rich, md, html or json."),
+    typer.Option("--format", "-f", help=f"{one_of(REPORT_FORMATS)}."),
+]
+TextFormat = Annotated[
+    str, typer.Option("--format", "-f", help=f"{one_of(TEXT_FORMATS)}.")
 ]
 Output = Annotated[
     str | None,

@@ -34,6 +34,7 @@ from typing import Any
 from hypercare.config import Criterion, Settings
 from hypercare.core.text import one_line, visible
 from hypercare.core.when import from_iso, to_iso
+from hypercare.core.words import counted
 from hypercare.errors import InputError
 from hypercare.models import OPEN_STATUSES
 from hypercare.store import exit as rows
@@ -162,21 +163,23 @@ def select(settings: Settings, only: Sequence[str] | None) -> tuple[Criterion, .
 def describe(criterion: Criterion) -> str:
     """The criterion in words, from its rule and parameters."""
     c = criterion
-    window = f"over the last {_num(c.window_days)} days"
+    window = f"over the last {_amount(c.window_days, 'day')}"
     check = "every check" if c.check in ("*", "") else f"check '{c.check}'"
     words = {
         "no_open_priority": f"No {c.priority} issue open at any moment in the last "
-        f"{_num(c.hours)} hours",
-        "max_open_age": f"No open {c.priority} issue older than {_num(c.hours)} hours",
+        f"{_amount(c.hours, 'hour')}",
+        "max_open_age": f"No open {c.priority} issue older than "
+        f"{_amount(c.hours, 'hour')}",
         "mttr_under": f"Mean time to resolve {c.priority} issues under "
-        f"{_num(c.target_hours)} hours, {window}",
+        f"{_amount(c.target_hours, 'hour')}, {window}",
         "sla_compliance": f"At least {_num(c.percent)}% of {c.priority} issues within "
         f"their {c.clock} target, {window}",
         "reopen_rate_under": f"Under {_num(c.percent)}% of resolved issues "
         f"reopened, {window}",
         "csat_at_least": f"CSAT at least {_num(c.percent)}% from at least "
-        f"{c.min_responses} answers, {window}",
-        "backlog_not_growing": f"Open backlog not growing over the last {c.days} days",
+        f"{counted(c.min_responses or 0, 'answer')}, {window}",
+        "backlog_not_growing": "Open backlog not growing over the last "
+        f"{_amount(c.days, 'day')}",
         "uptime_at_least": f"Uptime of {check} at least {_num(c.percent)}%, {window}",
         "error_rate_under": f"Error rate of {check} under {_num(c.percent)}%, {window}",
         "signoff": f"Sign-off '{c.signoff}' given by a person and not revoked",
@@ -223,7 +226,7 @@ def _no_open_priority(
     # A P1 open in the part of the window on record fails the criterion even
     # when the record does not yet cover the whole window; only a clean
     # partial record is unknown.
-    missing = _no_history(store, settings, start, as_of, f"{_num(c.hours)} hours")
+    missing = _no_history(store, settings, start, as_of, _amount(c.hours, "hour"))
     if missing and not spans:
         return {**base, "status": UNKNOWN, "measured": "no data", "detail": missing}
     if not spans:
@@ -242,7 +245,7 @@ def _no_open_priority(
             f"{c.priority} issue{'s' if len(still_open) > 1 else ''} {listed} "
             f"{'are' if len(still_open) > 1 else 'is'} still open; this cannot pass "
             f"until {'they are' if len(still_open) > 1 else 'it is'} resolved, and "
-            f"then {_num(c.hours)} hours later at the earliest."
+            f"then {_amount(c.hours, 'hour')} later at the earliest."
         )
         passes_at = None
     else:
@@ -254,7 +257,7 @@ def _no_open_priority(
             else f"issue {ids[0]} was"
         )
         detail = (
-            f"{c.priority} {which} open in the last {_num(c.hours)} hours "
+            f"{c.priority} {which} open in the last {_amount(c.hours, 'hour')} "
             f"(the last until {to_iso(last_end)}); "
             f"if nothing new happens this passes at {passes_at}."
         )
@@ -306,7 +309,7 @@ def _max_open_age(
             "measured": f"{len(open_now)} open, none too old",
             "value": 0.0,
             "detail": f"No open {c.priority} issue is older than "
-            f"{_num(c.hours)} hours.",
+            f"{_amount(c.hours, 'hour')}.",
         }
     listed = ", ".join(str(o["issue"]) for o in old)
     which = f"issues {listed} are" if len(old) > 1 else f"issue {listed} is"
@@ -318,7 +321,8 @@ def _max_open_age(
         "value": oldest,
         "evidence": tuple(old),
         "detail": f"Open {c.priority} {which} older than "
-        f"{_num(c.hours)} hours; resolve them to pass.",
+        f"{_amount(c.hours, 'hour')}; resolve {'them' if len(old) > 1 else 'it'} "
+        "to pass.",
     }
 
 
@@ -343,7 +347,7 @@ def _mttr_under(
             "status": UNKNOWN,
             "measured": "no data",
             "detail": f"No {c.priority} issue was resolved in the last "
-            f"{_num(c.window_days)} days.",
+            f"{_amount(c.window_days, 'day')}.",
         }
     hours = stats.mean_minutes / 60
     evidence = (
@@ -362,7 +366,7 @@ def _mttr_under(
         "value": _round(hours),
         "evidence": evidence,
         "detail": f"Mean time to resolve {stats.count} {c.priority} issue"
-        f"{'s' if stats.count != 1 else ''}: {_num(_round(hours))} hours (median "
+        f"{'s' if stats.count != 1 else ''}: {_amount(_round(hours), 'hour')} (median "
         f"{_num(_round(_hours(stats.median_minutes)))}, 90th percentile "
         f"{_num(_round(_hours(stats.p90_minutes)))}).",
     }
@@ -379,14 +383,17 @@ def _sla_compliance(
     ratio = measures.sla_compliance(
         store, settings, as_of=as_of, since=since, priority=c.priority, clock=c.clock
     )
-    what = f"{c.priority} issues within their {c.clock} target"
+    what = (
+        f"{c.priority} issue within its {c.clock} target",
+        f"{c.priority} issues within their {c.clock} target",
+    )
     return _at_least(
         ratio,
         c.percent,
         since,
         as_of,
         what,
-        f"No {c.priority} issue came due in the last {_num(c.window_days)} days.",
+        f"No {c.priority} issue came due in the last {_amount(c.window_days, 'day')}.",
     )
 
 
@@ -408,7 +415,8 @@ def _reopen_rate_under(
             **base,
             "status": UNKNOWN,
             "measured": "no data",
-            "detail": f"No issue was resolved in the last {_num(c.window_days)} days.",
+            "detail": "No issue was resolved in the last "
+            f"{_amount(c.window_days, 'day')}.",
         }
     status = PASS if ratio.percent < c.percent else FAIL
     return {
@@ -417,7 +425,8 @@ def _reopen_rate_under(
         "measured": f"{_num(_round(ratio.percent))}%",
         "value": _round(ratio.percent),
         "evidence": ({"reopened": ratio.numerator, "resolved": ratio.denominator},),
-        "detail": f"{ratio.numerator} of {ratio.denominator} resolved issues reopened.",
+        "detail": f"{ratio.numerator} of "
+        f"{counted(ratio.denominator, 'resolved issue')} reopened.",
     }
 
 
@@ -430,23 +439,36 @@ def _csat_at_least(
     since = as_of - timedelta(days=c.window_days)
     ratio = measures.csat(store, as_of=as_of, since=since)
     if ratio.denominator < c.min_responses:
+        answers = (
+            f"Only {counted(ratio.denominator, 'CSAT answer')}"
+            if ratio.denominator
+            else "No CSAT answers"
+        )
+        needed = f"{c.min_responses} {'is' if c.min_responses == 1 else 'are'} needed"
         return {
             "status": UNKNOWN,
-            "measured": f"{ratio.denominator} answers",
+            "measured": counted(ratio.denominator, "answer"),
             "threshold": f"at least {_num(c.percent)}% of {c.min_responses}+ answers",
             "limit": c.percent,
             "window": {"since": to_iso(since), "until": to_iso(as_of)},
-            "detail": f"Only {ratio.denominator} CSAT answers in the last "
-            f"{_num(c.window_days)} days; at least {c.min_responses} are needed.",
+            "detail": f"{answers} in the last {_amount(c.window_days, 'day')}; "
+            f"at least {needed}.",
         }
-    result = _at_least(ratio, c.percent, since, as_of, "answers of 4 or 5", "")
+    what = ("answer of 4 or 5", "answers of 4 or 5")
+    result = _at_least(ratio, c.percent, since, as_of, what, "")
     result["threshold"] = f"at least {_num(c.percent)}% of {c.min_responses}+ answers"
     return result
 
 
 def _at_least(
-    ratio: Any, percent: float, since: datetime, as_of: datetime, what: str, empty: str
+    ratio: Any,
+    percent: float,
+    since: datetime,
+    as_of: datetime,
+    what: tuple[str, str],
+    empty: str,
 ) -> dict[str, Any]:
+    """``what`` is what is counted, in the singular and the plural."""
     base = {
         "threshold": f"at least {_num(percent)}%",
         "limit": percent,
@@ -461,7 +483,7 @@ def _at_least(
         "measured": f"{_num(_round(ratio.percent))}%",
         "value": _round(ratio.percent),
         "evidence": ({"met": ratio.numerator, "counted": ratio.denominator},),
-        "detail": f"{ratio.numerator} of {ratio.denominator} {what}.",
+        "detail": f"{ratio.numerator} of {counted(ratio.denominator, *what)}.",
     }
 
 
@@ -473,10 +495,10 @@ def _backlog_not_growing(
     assert c.days is not None
     since = as_of - timedelta(days=c.days)
     base = {
-        "threshold": f"not growing over {c.days} days",
+        "threshold": f"not growing over {_amount(c.days, 'day')}",
         "window": {"since": to_iso(since), "until": to_iso(as_of)},
     }
-    if missing := _no_history(store, settings, since, as_of, f"{c.days} days"):
+    if missing := _no_history(store, settings, since, as_of, _amount(c.days, "day")):
         return {**base, "status": UNKNOWN, "measured": "no data", "detail": missing}
     days = measures.backlog_per_day(store, settings, since=since, as_of=as_of)
     if len(days) < 2:
@@ -559,12 +581,12 @@ def _samples(
             "status": UNKNOWN,
             "measured": "no data",
             "detail": f"No {label} samples of {check} in the last "
-            f"{_num(c.window_days)} days; import them with 'hypercare import "
+            f"{_amount(c.window_days, 'day')}; import them with 'hypercare import "
             "metrics FILE'.",
         }
     is_ok = share.percent >= c.percent if at_least else share.percent < c.percent
-    counted = share.denominator
-    bad_count = counted - share.numerator if at_least else share.numerator
+    total = share.denominator
+    bad_count = total - share.numerator if at_least else share.numerator
     evidence = tuple(
         {"at": s["at"], "check": s["check_name"], "sample": bad}
         for s in share.bad_samples
@@ -575,7 +597,8 @@ def _samples(
         "measured": f"{_num(_round(share.percent, 3))}%",
         "value": _round(share.percent, 3),
         "evidence": evidence if not is_ok else (),
-        "detail": f"{bad_count} of {counted} samples of {check} {bad}, from "
+        "detail": f"{bad_count} of {counted(total, 'sample')} of {check} "
+        f"{bad}, from "
         f"{share.first_at} to {share.last_at}.",
     }
 
@@ -709,6 +732,11 @@ def _span_evidence(span: OpenSpan) -> dict[str, Any]:
 
 
 # --- numbers in words ---------------------------------------------------------
+
+
+def _amount(value: float | int | None, unit: str) -> str:
+    """'72 hours', '1 day', '1.5 hours': a number with its unit in words."""
+    return f"{_num(value)} {unit}{'' if value == 1 else 's'}"
 
 
 def _num(value: float | int | None) -> str:

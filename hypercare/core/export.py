@@ -33,6 +33,7 @@ from typing import Any
 
 from hypercare.core.importing import open_text
 from hypercare.core.issues import fold_mismatch
+from hypercare.core.words import counted
 from hypercare.errors import ImportRowError, InputError
 from hypercare.models import ISSUE_COLUMNS
 from hypercare.store import exit as rows
@@ -182,8 +183,9 @@ def _check_counts(header: dict[str, Any], counts: dict[str, int], path: Path) ->
     for table, count in expected.items():
         if counts.get(table, 0) != count:
             raise ImportRowError(
-                f"{path}: the header announces {count} rows of table {table}, the file "
-                f"holds {counts.get(table, 0)}; the export is incomplete"
+                f"{path}: the header announces {counted(count, 'row')} of table "
+                f"{table}, the file holds {counts.get(table, 0):,}; the export is "
+                "incomplete"
             )
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from hypercare.config import Settings
 from hypercare.core.when import from_iso, to_iso
+from hypercare.core.words import counted
 from hypercare.models import OPEN_STATUSES
 from hypercare.store import exit as rows
 from hypercare.store.db import Store
@@ -323,7 +324,7 @@ def _kpi_lines(kpis: dict[str, Any]) -> list[dict[str, Any]]:
             "figure": "NPS",
             "value": "no data"
             if nps["score"] is None
-            else f"{nps['score']:g} ({nps['responses']} answers)",
+            else f"{nps['score']:g} ({counted(nps['responses'], 'answer')})",
         }
     )
     return lines

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from hypercare.core.words import counted
 from hypercare.errors import ImportRowError, InputError
 from hypercare.store import importing as sql
 from hypercare.store.db import Store
@@ -478,7 +479,8 @@ def _refusal(summary: Summary) -> ImportRowError:
     if others:
         lines = ", ".join(str(line) for line in others[:_SHOWN_BAD])
         more = "" if summary.bad_count - 1 <= _SHOWN_BAD else ", ..."
-        message += f"; {summary.bad_count - 1} more bad row(s) (lines {lines}{more})"
+        others_text = counted(summary.bad_count - 1, "more bad row", "more bad rows")
+        message += f"; {others_text} (lines {lines}{more})"
     return ImportRowError(
         message + "; nothing was imported. Fix the file, or pass --skip-bad to "
         "import the rest"

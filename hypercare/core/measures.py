@@ -587,10 +587,13 @@ def _backlog_per_day(
 # day, so an issue raised to P1 on day 3 counts as P1 on days 1 and 2 too. The
 # trend shows what is P1/P2 now; a per-day priority needs each day's fold.
 def _p1p2_per_day(
-    snap: _Snapshot, settings: Settings, since: datetime | None
+    snap: _Snapshot,
+    settings: Settings,
+    since: datetime | None,
+    priorities: tuple[str, ...] = ("P1", "P2"),
 ) -> list[tuple[date, int, int]]:
     ends = _day_ends(settings, since or _default_since(snap, settings), snap.as_of)
-    lines = [line for line in snap.lines.values() if line.priority in ("P1", "P2")]
+    lines = [line for line in snap.lines.values() if line.priority in priorities]
     opened = Counter(line.reported_at.astimezone(settings.tz).date() for line in lines)
     still = _open_per_day(lines, ends)
     return [
@@ -734,13 +737,15 @@ def compute_kpis(
     """Every figure of ``hypercare kpi``; ``since`` defaults to the go-live."""
     snap = _snapshot(store, as_of)
     since = since if since is not None else settings.go_live
+    # --priority narrows the P1/P2 figures too: P2 alone, or none for P3.
+    p1p2 = tuple(key for key in ("P1", "P2") if priority in (None, key))
     p1p2_opened = {
         key: sum(
             1
             for line in snap.lines.values()
             if line.priority == key and _in_window(line.reported_at, since, as_of)
         )
-        for key in ("P1", "P2")
+        for key in p1p2
     }
     open_now = _open_by_priority(snap, as_of, priority)
     open_all = _open_by_priority(snap, as_of, None)
@@ -757,8 +762,8 @@ def compute_kpis(
         since=since,
         priority=priority,
         p1p2_opened=p1p2_opened,
-        p1p2_open={key: open_all[key] for key in ("P1", "P2")},
-        p1p2_per_day=_p1p2_per_day(snap, settings, since),
+        p1p2_open={key: open_all[key] for key in p1p2},
+        p1p2_per_day=_p1p2_per_day(snap, settings, since, p1p2),
         mttr=mttr_stats,
         sla=sla,
         fcr=fcr,
@@ -781,13 +786,15 @@ def _explained(kpis: Kpis) -> Kpis:
     window = "reported, resolved or answered in [since, as_of]"
     scope = f"priority {kpis.priority} only" if kpis.priority else "all priorities"
     sla_counted = sum(per["all"].denominator for per in kpis.sla.values())
+    p1p2 = " and ".join(kpis.p1p2_opened) or "P1 and P2"
+    p1p2_scope = scope if kpis.p1p2_opened else f"{scope}, so no P1 or P2 issue"
     items = (
         Explanation(
             "p1_p2",
-            "P1 and P2 issues (priority in force at as_of) reported in "
+            f"{p1p2} issues (priority in force at as_of) reported in "
             "the window, and open at as_of; per day: reported that local day, "
             "open at its end",
-            f"{scope}; issues {window}",
+            f"{p1p2_scope}; issues {window}",
             "issues of other priorities or untriaged",
             sum(kpis.p1p2_opened.values()),
         ),

@@ -33,7 +33,7 @@ from hypercare.core.delivery import Outgoing, send_smtp, write_outbox
 from hypercare.core.issues import Stamp, get_issue
 from hypercare.core.when import from_iso
 from hypercare.errors import ConfigError, DeliveryError, InputError, TransitionError
-from hypercare.models import Issue
+from hypercare.models import MESSAGE_KINDS, Issue
 from hypercare.store import issues as issue_rows
 from hypercare.store import messages as message_rows
 from hypercare.store.db import Store
@@ -41,7 +41,6 @@ from hypercare.store.db import Store
 if TYPE_CHECKING:
     import jinja2
 
-KINDS = ("ack", "update", "resolution", "confirm", "duplicate")
 MODES = ("print", "send", "outbox")
 # Kinds that also go to the reporters of the issue's duplicates.
 FAN_OUT_KINDS = ("update", "resolution")
@@ -155,8 +154,9 @@ def prepare(
     store: Store, settings: Settings, request: Request, stamp: Stamp
 ) -> Outcome:
     """Check the request and render every message it makes; writes nothing."""
-    if request.kind not in KINDS:
-        raise InputError(f"unknown kind '{request.kind}'; use --kind {'|'.join(KINDS)}")
+    if request.kind not in MESSAGE_KINDS:
+        kinds = "|".join(MESSAGE_KINDS)
+        raise InputError(f"unknown kind '{request.kind}'; use --kind {kinds}")
     issue = get_issue(store, request.issue_id)
     _check_kind(issue, request.kind)
     if stamp.at < issue.reported_at:
@@ -343,7 +343,7 @@ def _span(span: timedelta) -> str:
     if seconds == 0:
         return f"{days} day{'s' if days != 1 else ''}"
     hours = span / timedelta(hours=1)
-    return f"{hours:g} hours"
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
 def _with_delivery(message: Message, mode: str, error: str | None) -> Message:

@@ -26,6 +26,7 @@ from hypercare.core.measures import Kpis, Ratio, compute_kpis
 from hypercare.core.report_render import Document, Section
 from hypercare.core.sla import IssueClocks
 from hypercare.core.when import from_iso, to_iso
+from hypercare.core.words import counted
 from hypercare.errors import InputError
 from hypercare.models import PRIORITIES
 from hypercare.store import reports as sql
@@ -498,12 +499,12 @@ def kpi_section(kpis: dict[str, Any], tz: ZoneInfo) -> Section:
         ("SLA met", sla),
         ("Reopen rate", _share(kpis["reopen_rate"])),
         ("First contact resolution", _share(kpis["first_contact_resolution"])),
-        ("CSAT", _share(kpis["csat"], "answers")),
+        ("CSAT", _share(kpis["csat"], "answer")),
         (
             "NPS",
             "no data"
             if nps["score"] is None
-            else f"{nps['score']:+.0f} from {nps['responses']} answers",
+            else f"{nps['score']:+.0f} from {counted(nps['responses'], 'answer')}",
         ),
     )
     since = kpis["since"]
@@ -548,4 +549,6 @@ def _num(value: float | None, unit: str = "") -> str:
 def _share(ratio: dict[str, Any], of: str = "") -> str:
     if ratio["percent"] is None:
         return "no data"
-    return f"{ratio['percent']:g}% of {ratio['of']}" + (f" {of}" if of else "")
+    return f"{ratio['percent']:g}% of " + (
+        counted(ratio["of"], of) if of else f"{ratio['of']}"
+    )

@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 from hypercare.config import Settings
 from hypercare.core.when import parse_when, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError, NotFoundError
+from hypercare.models import SURVEY_SCALES
 from hypercare.store import surveys as sql
 from hypercare.store.db import Store
 
-SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10)}
 _REQUIRED = ("id", "score", "answered_at")
 _OPTIONAL = ("sent_at", "comment", "issue", "respondent", "scale")
 _TOP = {"source", "scale", "timezone", "delimiter", "encoding", "columns"}
@@ -88,9 +88,9 @@ class ImportResult:
 
 def check_score(score: int, scale: str) -> None:
     """InputError unless ``score`` fits ``scale``."""
-    if scale not in SCALES:
+    if scale not in SURVEY_SCALES:
         raise InputError(f"unknown scale '{scale}'; use --scale csat|nps")
-    low, high = SCALES[scale]
+    low, high = SURVEY_SCALES[scale]
     if not low <= score <= high:
         raise InputError(
             f"score {score} is outside the {scale} scale; give --score {low}-{high}"
@@ -171,7 +171,7 @@ def load_mapping(path: Path) -> Mapping:
             f"{path}: source is missing; name where the answers come from"
         )
     scale = document.get("scale", "csat")
-    if scale not in SCALES:
+    if scale not in SURVEY_SCALES:
         raise ConfigError(f"{path}: scale '{scale}' is unknown; use csat or nps")
     timezone = document.get("timezone")
     if timezone is not None:
@@ -315,9 +315,9 @@ def _answer_row(
     if not raw_score:
         return None
     scale = value("scale").lower() if "scale" in mapping.columns else mapping.scale
-    if scale not in SCALES:
+    if scale not in SURVEY_SCALES:
         raise fail(f"scale '{scale}' is unknown; use csat or nps")
-    low, high = SCALES[scale]
+    low, high = SURVEY_SCALES[scale]
     try:
         score = int(raw_score)
     except ValueError:

@@ -194,6 +194,3 @@ def untriaged_ids(conn: sqlite3.Connection) -> list[int]:
         "'awaiting_testing') ORDER BY reported_at, id"
     )
     return [row[0] for row in rows]
-
-
-SORT_KEYS = tuple(_SORTABLE)
