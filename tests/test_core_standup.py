@@ -345,6 +345,7 @@ def test_window_in_the_configured_zone(isolated: Path) -> None:
     }
     assert data["day"] == 29
     text = run("standup", "--as-of", "2026-03-30 09:00", "--format", "md").stdout
-    assert "day 29 of hypercare · as of 2026-03-30 09:00 (Europe/Amsterdam)" in text
-    assert "since the last stand-up: 2026-03-27 09:00" in text
-    assert "## Key KPIs since 2026-03-02 09:00" in text
+    # After the clock change on Sunday 29 March Amsterdam is on CEST (UTC+2).
+    assert "day 29 of hypercare · as of 2026-03-30 09:00 CEST" in text
+    assert "since the last stand-up: 2026-03-27 09:00 CET" in text
+    assert "## Key KPIs since 2026-03-02 09:00 CET" in text

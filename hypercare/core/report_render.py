@@ -11,7 +11,8 @@ inject HTML into a chat or wiki; HTML goes through jinja2 with autoescape on,
 so nothing typed by a user is ever markup. Charts are PNG ``data:`` URIs:
 the HTML file is self-contained and safe to e-mail.
 
-Times in a document are already local to the config's time zone.
+Times in a document are already local to the config's time zone, in the one
+form people read everywhere (``when.format_time``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hypercare.core.charts import Chart, Series, png_data_uri, text_chart
-from hypercare.core.when import from_iso
+from hypercare.core.when import format_time
 
 if TYPE_CHECKING:
     from hypercare.core.brief import Brief
@@ -180,10 +181,10 @@ def _cell(value: Any) -> str:
 
 
 def local(moment: str | None, tz: ZoneInfo) -> str | None:
-    """A stored UTC time as ``YYYY-MM-DD HH:MM`` in ``tz``."""
+    """A stored UTC time as ``YYYY-MM-DD HH:MM ZONE`` in ``tz``."""
     if moment is None:
         return None
-    return from_iso(moment).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return format_time(moment, tz)
 
 
 def table(

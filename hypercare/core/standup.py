@@ -25,7 +25,7 @@ from hypercare.core.criteria import evaluate
 from hypercare.core.measures import Kpis, Ratio, compute_kpis
 from hypercare.core.report_render import Document, Section
 from hypercare.core.sla import IssueClocks
-from hypercare.core.when import from_iso, to_iso
+from hypercare.core.when import format_time, from_iso, to_iso
 from hypercare.errors import InputError
 from hypercare.models import PRIORITIES
 from hypercare.store import reports as sql
@@ -414,13 +414,13 @@ _AWAITING = (
 
 def layout(report: Standup, tz: ZoneInfo) -> Document:
     """The stand-up as sections, in the order the team walks through them."""
-    since, until = render.local(report.since, tz), render.local(report.as_of, tz)
+    since, until = format_time(report.since, tz), format_time(report.as_of, tz)
     day = (
         f"day {report.day} of hypercare"
         if report.day and report.day > 0
         else ("before go-live" if report.day is not None else "go-live not set")
     )
-    header = (f"{day} · as of {until} ({tz.key})", f"since the last stand-up: {since}")
+    header = (f"{day} · as of {until}", f"since the last stand-up: {since}")
 
     def issues(
         title: str, lines: list[dict[str, Any]], columns: Any, empty: str
