@@ -244,7 +244,7 @@ def test_a_signoff_passes_until_revoked(project: Path) -> None:
         "--at",
         "2026-03-10 09:00",
     ).stdout
-    assert out == "Sign-off 'support-trained' signed by Dana at 2026-03-10T09:00:00Z.\n"
+    assert out == "Sign-off 'support-trained' signed by Dana at 2026-03-10 09:00 UTC.\n"
 
     [result] = check(
         "--only", "support-trained", "--as-of", "2026-03-11 09:00", expect=0

@@ -10,7 +10,7 @@ import typer
 from hypercare.cli import output
 from hypercare.cli.context import current
 from hypercare.cli.options import At, By, check_format
-from hypercare.core.when import to_iso
+from hypercare.core.when import format_time, to_iso
 from hypercare.errors import InputError
 from hypercare.models import (
     CAUSES,
@@ -200,7 +200,8 @@ def _walk_queue(at: str | None, by: str | None) -> None:
     output.echo(f"{len(queue)} untriaged issue(s). Enter s to skip, q to quit.")
     for issue_id in queue:
         issue = get_issue(store, issue_id)
-        output.echo(f"\n#{issue.id} {issue.title}  (reported {issue.reported_at})")
+        reported = format_time(issue.reported_at, env.settings().tz)
+        output.echo(f"\n#{issue.id} {issue.title}  (reported {reported})")
         if issue.description:
             output.print_text(issue.description)
         answers = _ask_fields()

@@ -189,10 +189,12 @@ def signoff(
     Example: hypercare signoff support-trained --by "Dana Lee" --note "12 agents"
     """
     from hypercare.core.signoffs import record
+    from hypercare.core.when import format_time
 
     env = current()
     done = record(env.store(), name, env.stamp(at, by), note=note, revoke=revoke)
-    output.echo(f"Sign-off '{done.name}' {done.action} by {done.actor} at {done.at}.")
+    when = format_time(done.at, env.settings().tz)
+    output.echo(f"Sign-off '{done.name}' {done.action} by {done.actor} at {when}.")
     used = [c.signoff for c in env.settings().criteria if c.signoff is not None]
     if name not in used:
         output.warn(
@@ -242,15 +244,16 @@ def known_issues(
     """
     from hypercare.core.known import known_issues as gather
     from hypercare.core.known import render_html
-    from hypercare.core.when import to_iso
 
     check_format(fmt, KNOWN_FORMATS)
     env = current()
+    tz = env.settings().tz
     entries = gather(env.store())
     rows = [entry.as_dict() for entry in entries]
+    shown = [output.local_times(row, tz) for row in rows]
     if fmt == "rich" and output_file is None:
         output.table(
-            rows, KNOWN_COLUMNS, title="Known issues", empty="No known issues."
+            shown, KNOWN_COLUMNS, title="Known issues", empty="No known issues."
         )
         return
     if fmt == "json":
@@ -259,14 +262,14 @@ def known_issues(
         text = json.dumps(rows, indent=2, ensure_ascii=False)
     elif fmt == "html":
         text = render_html(
-            entries, project=env.settings().name, as_of=to_iso(env.as_of(as_of))
+            entries, project=env.settings().name, as_of=env.as_of(as_of), tz=tz
         )
     elif fmt == "md":
         text = (
-            output.render_md_table(rows, KNOWN_COLUMNS) if rows else "No known issues."
+            output.render_md_table(shown, KNOWN_COLUMNS) if rows else "No known issues."
         )
     else:
-        text = output.render_plain_table(rows, KNOWN_COLUMNS)
+        text = output.render_plain_table(shown, KNOWN_COLUMNS)
     _write(text + "\n", output_file)
 
 
