@@ -265,7 +265,7 @@ def test_the_markdown_has_every_section(pack: Path) -> None:
         "## Lessons learned",
     ):
         assert heading in text
-    assert "As of 2026-03-05T09:00:00Z (day 4 of hypercare)." in text
+    assert "As of 2026-03-05 09:00 UTC (day 4 of hypercare)." in text
     assert "- Issues reported since go-live: 5" in text
     # 1, 3, 4 and 5 were open as of 2026-03-05 09:00 (5 was resolved later).
     assert "- Open now: 4" in text
@@ -283,9 +283,9 @@ def test_the_markdown_has_every_section(pack: Path) -> None:
     assert "| L3 | Development team |" in text
     assert "| Dana Lee | BAU lead | dana@example.com |" in text
     assert (
-        "- Load-test the month-end batch (billing), Kim, 2026-03-04T09:00:00Z" in text
+        "- Load-test the month-end batch (billing), Kim, 2026-03-04 09:00 UTC" in text
     )
-    assert "Exit check as of 2026-03-05T09:00:00Z: FAIL" in text
+    assert "Exit check as of 2026-03-05 09:00 UTC: FAIL" in text
 
 
 def test_the_html_is_escaped_and_self_contained(pack: Path) -> None:

@@ -15,6 +15,8 @@ from hypercare.cli.exit_codes import ExitCode
 from hypercare.cli.options import AsOf, At, By, IssueNumber, Note, Output, check_format
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from hypercare.config import Criterion
     from hypercare.core.criteria import Verdict
 
@@ -85,8 +87,9 @@ def exit_check(
         only=only,
         allow_unknown=allow_unknown,
     )
-    _emit_verdict(result, fmt, output_file)
-    _github(result, stdout_is_data=fmt in ("json", "junit") and output_file is None)
+    tz = env.settings().tz
+    _emit_verdict(result, fmt, output_file, tz)
+    _github(result, tz, stdout_is_data=fmt in ("json", "junit") and output_file is None)
     if not result.passed:
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
@@ -114,13 +117,14 @@ def _list_criteria(chosen: tuple[Criterion, ...], fmt: str) -> None:
         output.echo(f"{line['name']}: {line['checks']} (rule {line['rule']})")
 
 
-def _emit_verdict(result: Verdict, fmt: str, output_file: str | None) -> None:
+def _emit_verdict(
+    result: Verdict, fmt: str, output_file: str | None, tz: ZoneInfo
+) -> None:
     from hypercare.core import criteria
 
     if fmt == "rich" and output_file is None:
-        rows = [{**r.as_dict(), "status": r.status.upper()} for r in result.results]
         output.table(
-            rows,
+            _verdict_rows(result),
             EXIT_COLUMNS,
             title="Exit criteria",
             empty="No exit criteria are configured.",
@@ -128,9 +132,9 @@ def _emit_verdict(result: Verdict, fmt: str, output_file: str | None) -> None:
         for r in result.results:
             if r.status != criteria.PASS and r.evidence:
                 output.echo(f"\n{r.name} ({r.status}):")
-                for line in criteria.evidence_lines(r):
+                for line in criteria.evidence_lines(r, tz):
                     output.print_text(f"  {line}")
-        output.echo(f"\n{criteria.summary_line(result)}")
+        output.echo(f"\n{criteria.summary_line(result, tz)}")
         return
     if fmt == "json":
         import json
@@ -139,19 +143,28 @@ def _emit_verdict(result: Verdict, fmt: str, output_file: str | None) -> None:
     elif fmt == "junit":
         text = criteria.to_junit(result)
     elif fmt == "md":
-        text = criteria.to_markdown(result, escape=output.md_escape)
+        text = criteria.to_markdown(result, escape=output.md_escape, tz=tz)
     else:
         text = (
-            output.render_plain_table(
-                [{**r.as_dict(), "status": r.status.upper()} for r in result.results],
-                EXIT_COLUMNS,
-            )
-            + f"\n\n{criteria.summary_line(result)}\n"
+            output.render_plain_table(_verdict_rows(result), EXIT_COLUMNS)
+            + f"\n\n{criteria.summary_line(result, tz)}\n"
         )
     _write(text, output_file)
 
 
-def _github(result: Verdict, *, stdout_is_data: bool) -> None:
+def _verdict_rows(result: Verdict) -> list[dict[str, object]]:
+    """One row per criterion as people read it: status in capitals, local times."""
+    return [
+        {
+            **r.as_dict(),
+            "status": r.status.upper(),
+            "detail": r.detail_for_people,
+        }
+        for r in result.results
+    ]
+
+
+def _github(result: Verdict, tz: ZoneInfo, *, stdout_is_data: bool) -> None:
     """On GitHub Actions: error annotations, and the table in the job summary."""
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
@@ -164,7 +177,9 @@ def _github(result: Verdict, *, stdout_is_data: bool) -> None:
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(criteria.to_markdown(result, escape=output.md_escape) + "\n")
+            handle.write(
+                criteria.to_markdown(result, escape=output.md_escape, tz=tz) + "\n"
+            )
 
 
 def _write(text: str, output_file: str | None) -> None:

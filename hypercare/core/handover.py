@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
-from hypercare.core.when import from_iso, to_iso
+from hypercare.core.when import format_time, from_iso, to_iso
 from hypercare.models import OPEN_STATUSES
 from hypercare.store import exit as rows
 from hypercare.store.db import Store
@@ -139,7 +140,13 @@ def build_pack(
         day=day,
         volumes=_volumes(kpis, open_issues),
         kpis=_kpi_lines(kpis),
-        exit_check={**verdict.as_dict(), "summary": criteria.summary_line(verdict)},
+        exit_check={
+            **verdict.as_dict(),
+            "criteria": [
+                {**r.as_dict(), "detail": r.detail_for_people} for r in verdict.results
+            ],
+            "summary": criteria.summary_line(verdict, settings.tz),
+        },
         open_issues=open_issues,
         known=[entry.as_dict() for entry in known.known_issues(store)],
         knowledge=[_knowledge(row) for row in rows.kb_issues(store.conn)],
@@ -164,8 +171,8 @@ def write_pack(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in (
-        ("handover.md", render_markdown(pack)),
-        ("handover.html", render_template("handover.html.j2", pack=pack)),
+        ("handover.md", render_markdown(pack, settings.tz)),
+        ("handover.html", render_template("handover.html.j2", settings.tz, pack=pack)),
     ):
         path = folder / name
         path.write_text(text, encoding="utf-8")
@@ -188,12 +195,17 @@ def write_pack(
     return written
 
 
-def render_markdown(pack: Pack) -> str:
-    return render_template("handover.md.j2", pack=pack, is_markdown=True)
+def render_markdown(pack: Pack, tz: ZoneInfo) -> str:
+    return render_template("handover.md.j2", tz, pack=pack, is_markdown=True)
 
 
-def render_template(name: str, *, is_markdown: bool = False, **context: Any) -> str:
-    """Render one of hypercare's templates; HTML ones are autoescaped."""
+def render_template(
+    name: str, tz: ZoneInfo, *, is_markdown: bool = False, **context: Any
+) -> str:
+    """Render one of hypercare's templates; HTML ones are autoescaped.
+
+    The ``time`` filter shows a stored UTC time in ``tz`` (empty for None).
+    """
     import jinja2
 
     env = jinja2.Environment(
@@ -205,6 +217,7 @@ def render_template(name: str, *, is_markdown: bool = False, **context: Any) -> 
         keep_trailing_newline=True,
     )
     env.filters["md"] = md_escape
+    env.filters["time"] = lambda moment: format_time(moment, tz) if moment else ""
     env.filters["hours"] = _hours_text
     return env.get_template(name).render(**context)
 

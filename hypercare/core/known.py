@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.core.issues import Stamp, get_issue, set_known
-from hypercare.core.when import format_time
 from hypercare.errors import InputError
 from hypercare.models import Issue
 from hypercare.store import exit as rows
@@ -92,10 +91,8 @@ def render_html(
 
     return render(
         "known_issues.html.j2",
+        tz,
         project=project,
-        as_of=format_time(as_of, tz),
-        issues=[
-            {**entry.as_dict(), "updated_at": format_time(entry.updated_at, tz)}
-            for entry in entries
-        ],
+        as_of=as_of,
+        issues=[entry.as_dict() for entry in entries],
     )
