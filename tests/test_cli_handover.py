@@ -269,10 +269,13 @@ def test_the_markdown_has_every_section(pack: Path) -> None:
     assert "- Issues reported since go-live: 5" in text
     # 1, 3, 4 and 5 were open as of 2026-03-05 09:00 (5 was resolved later).
     assert "- Open now: 4" in text
+    # Issue 1 was reported 2026-03-02 10:00: 71 hours before the as-of moment.
     assert (
         "| 1 | P2 | in_progress | Totals \\| wrong \\[see\\] \\<script\\>alert(1)"
-        "\\</script\\> | billing | Billing team |  | 3.0 | Finish the fix |"
+        "\\</script\\> | billing | Billing team |  | 2d 23h 00m | Finish the fix |"
     ) in text
+    # Issue 2 (P3) was resolved 2 hours after it was reported, the only one.
+    assert "| MTTR P3 | 2h 00m mean, 2h 00m median, 2h 00m p90 (1 resolved) |" in text
     assert "| 4 | P4 | on_hold | Vendor API slow |" in text
     assert "| Waiting: vendor ticket V-77 |" in text
     assert "| 3 | untriaged | new | Logo blurry |" in text

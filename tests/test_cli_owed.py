@@ -225,7 +225,9 @@ def test_owed_table_per_reporter_and_the_unconfirmed_hint(project: Path) -> None
     lines = result.stdout.splitlines()
     assert lines[0] == "Messages owed"
     assert lines[2].split()[:4] == ["Al", "al@example.com", "2", "P2"]
-    assert "ack" in lines[2] and "4d 0h" in lines[2]
+    # The acknowledgement was due at 09:00 on the 3rd: exactly 4 days ago.
+    cells = [cell.strip() for cell in lines[2].split("  ") if cell.strip()]
+    assert cells[-3:] == ["ack", "2026-03-03 09:00 UTC", "4d 0h 00m"]
     assert lines[3].split()[:3] == ["Zoe", "z@example.com", "1"]
     assert result.stderr == (
         "1 resolved issue(s) unconfirmed for longer than 3d: 1; close them with "

@@ -148,8 +148,9 @@ def owed(as_of: AsOf = None, fmt: TableFormat = "table") -> None:
     env = current()
     moment = env.as_of(as_of)
     due = find_owed(env.store(), env.settings(), moment)
+    is_for_people = fmt in ("table", "md")
     output.emit_rows(
-        [o.as_row(moment) for o in due],
+        [o.as_row(moment, is_for_people=is_for_people) for o in due],
         OWED_COLUMNS,
         fmt,
         title="Messages owed",

@@ -265,7 +265,7 @@ def layout(report: Brief, tz: ZoneInfo) -> Document:
                 "criterion fails.",
             ),
             _readiness_section(report.readiness, s.exit_criteria),
-            kpi_section(s.kpis, tz),
+            kpi_section(s, tz),
         ),
     )
 

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
-from hypercare.core.when import format_time, from_iso, to_iso
+from hypercare.core.when import format_span, format_time, from_iso, to_iso
 from hypercare.models import OPEN_STATUSES
 from hypercare.store import exit as rows
 from hypercare.store.db import Store
@@ -218,7 +218,6 @@ def render_template(
     )
     env.filters["md"] = md_escape
     env.filters["time"] = lambda moment: format_time(moment, tz) if moment else ""
-    env.filters["hours"] = _hours_text
     return env.get_template(name).render(**context)
 
 
@@ -270,7 +269,7 @@ def _open_issue(row: dict[str, Any], as_of: datetime) -> dict[str, Any]:
         "assignee": row["assignee_then"],
         "escalation_level": row["escalation_level"],
         "reported_at": row["reported_at"],
-        "age_days": round(age.total_seconds() / 86400, 1),
+        "age": format_span(age / timedelta(minutes=1)),
         "next_step": step,
         "workaround": row["workaround"],
         "description": row["description"],
@@ -313,9 +312,9 @@ def _kpi_lines(kpis: dict[str, Any]) -> list[dict[str, Any]]:
     for key, stats in kpis["mttr"].items():
         if stats["count"]:
             value = (
-                f"{_hours_text(stats['mean_minutes'])} mean, "
-                f"{_hours_text(stats['median_minutes'])} median, "
-                f"{_hours_text(stats['p90_minutes'])} p90 ({stats['count']} resolved)"
+                f"{format_span(stats['mean_minutes'])} mean, "
+                f"{format_span(stats['median_minutes'])} median, "
+                f"{format_span(stats['p90_minutes'])} p90 ({stats['count']} resolved)"
             )
         else:
             value = "no data"
@@ -346,12 +345,6 @@ def _ratio_text(ratio: dict[str, Any]) -> str:
     if ratio.get("percent") is None:
         return "no data"
     return f"{ratio['percent']:g}% ({ratio['numerator']} of {ratio['denominator']})"
-
-
-def _hours_text(minutes: Any) -> str:
-    if minutes is None:
-        return "no data"
-    return f"{minutes / 60:.1f} h"
 
 
 def _charts(kpis: dict[str, Any], weeks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hypercare.core.charts import Chart, Series, png_data_uri, text_chart
-from hypercare.core.when import format_time
+from hypercare.core.when import format_span, format_time
 
 if TYPE_CHECKING:
     from hypercare.core.brief import Brief
@@ -268,9 +268,10 @@ def _mttr_trend(weeks: list[dict[str, Any]]) -> Trend | None:
         unit="hours",
         kind="bar",
     )
+    # The weekly means come rounded to a tenth of an hour (as in the JSON).
     line = " · ".join(
         f"{row['week']} "
-        + ("no data" if row["mean_hours"] is None else f"{row['mean_hours']:g} h")
+        + format_span(None if row["mean_hours"] is None else row["mean_hours"] * 60)
         for row in weeks
     )
     return ("MTTR per week", line), chart

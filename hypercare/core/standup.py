@@ -25,7 +25,7 @@ from hypercare.core.criteria import evaluate
 from hypercare.core.measures import Kpis, Ratio, compute_kpis
 from hypercare.core.report_render import Document, Section
 from hypercare.core.sla import IssueClocks
-from hypercare.core.when import format_time, from_iso, to_iso
+from hypercare.core.when import format_span, format_time, from_iso, to_iso
 from hypercare.errors import InputError
 from hypercare.models import PRIORITIES
 from hypercare.store import reports as sql
@@ -58,6 +58,9 @@ class Standup:
     kpis: dict[str, Any]
     exit_criteria: list[dict[str, Any]]
     trends: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Mean time to resolve per priority, unrounded, for people (not in JSON,
+    # whose kpis.mttr_hours are rounded to a tenth of an hour).
+    mttr_minutes: dict[str, float | None] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -156,6 +159,7 @@ def build_standup(
         kpis=key_kpis(kpis),
         exit_criteria=criteria,
         trends=trends(kpis),
+        mttr_minutes={key: stats.mean_minutes for key, stats in kpis.mttr.items()},
     )
 
 
@@ -361,7 +365,7 @@ _RESOLVED = (
     ("priority", "priority"),
     ("title", "title"),
     ("resolved_at", "resolved"),
-    ("hours_to_resolve", "hours to resolve"),
+    ("hours_to_resolve", "time to resolve"),
     ("sla_resolve", "resolve SLA"),
 )
 _REOPENED = (
@@ -378,7 +382,7 @@ _OPEN = (
     ("title", "title"),
     ("status", "status"),
     ("assignee", "owner"),
-    ("age_hours", "age (h)"),
+    ("age_hours", "age"),
     ("sla_acknowledge", "acknowledge SLA"),
     ("sla_resolve", "resolve SLA"),
     ("resolve_due_at", "resolve due"),
@@ -399,7 +403,7 @@ _STALE = (
     ("status", "status"),
     ("assignee", "owner"),
     ("last_event_at", "last update"),
-    ("idle_hours", "idle (h)"),
+    ("idle_hours", "idle"),
 )
 _AWAITING = (
     ("id", "#"),
@@ -407,9 +411,18 @@ _AWAITING = (
     ("title", "title"),
     ("assignee", "owner"),
     ("resolved_at", "resolved"),
-    ("waiting_hours", "waiting (h)"),
+    ("waiting_hours", "waiting"),
     ("is_overdue", "overdue"),
 )
+# Hour figures people read as spans ("1d 6h 01m"), each measured again from
+# its two stored times (None: the as-of moment), as the JSON hours are
+# rounded; the JSON keeps the hours.
+_SPANS = {
+    "hours_to_resolve": ("reported_at", "resolved_at"),
+    "age_hours": ("reported_at", None),
+    "idle_hours": ("last_event_at", None),
+    "waiting_hours": ("resolved_at", None),
+}
 
 
 def layout(report: Standup, tz: ZoneInfo) -> Document:
@@ -427,6 +440,7 @@ def layout(report: Standup, tz: ZoneInfo) -> Document:
     ) -> Section:
         # Most urgent first, so a cut-off table still shows what matters.
         ranked = sorted(lines, key=lambda line: _RANK.get(line["priority"], 9))
+        ranked = [_with_spans(line, report.as_of) for line in ranked]
         return Section(
             f"{title} ({len(lines)})",
             table=render.table(ranked, columns, tz),
@@ -457,7 +471,7 @@ def layout(report: Standup, tz: ZoneInfo) -> Document:
                 _AWAITING,
                 "No resolved issue awaits confirmation.",
             ),
-            kpi_section(report.kpis, tz),
+            kpi_section(report, tz),
             criteria_section(report.exit_criteria),
             render.trend_section(report.trends),
         ),
@@ -483,10 +497,26 @@ def _headline_section(report: Standup) -> Section:
     return Section("Open issues by priority", table=render.Table(columns, rows))
 
 
-def kpi_section(kpis: dict[str, Any], tz: ZoneInfo) -> Section:
+def _with_spans(line: dict[str, Any], as_of: str) -> dict[str, Any]:
+    """The line with its hour figures as spans (see ``_SPANS``)."""
+    shown = dict(line)
+    for key, (start, end) in _SPANS.items():
+        if line.get(key) is None:
+            continue
+        later = line.get(end) if end else as_of
+        if line.get(start) and later:
+            minutes = (from_iso(later) - from_iso(line[start])) / timedelta(minutes=1)
+        else:
+            minutes = line[key] * 60
+        shown[key] = format_span(minutes)
+    return shown
+
+
+def kpi_section(report: Standup, tz: ZoneInfo) -> Section:
     """Key KPIs as labelled lines; a figure without data says so."""
+    kpis = report.kpis
     mttr = " · ".join(
-        f"{key} {_num(stats['mean'], ' h')} (n={stats['count']})"
+        f"{key} {format_span(report.mttr_minutes.get(key))} (n={stats['count']})"
         for key, stats in kpis["mttr_hours"].items()
     )
     sla = " · ".join(
@@ -539,10 +569,6 @@ def criteria_section(criteria: list[dict[str, Any]]) -> Section:
         table=render.Table(columns, tuple(criteria)),
         empty="No exit criteria are configured.",
     )
-
-
-def _num(value: float | None, unit: str = "") -> str:
-    return "no data" if value is None else f"{value:g}{unit}"
 
 
 def _share(ratio: dict[str, Any], of: str = "") -> str:
