@@ -148,6 +148,7 @@ def test_the_text_report_says_when_it_will_pass(project: Path) -> None:
     out = run("exit-check", "--as-of", "2026-03-05 11:00", expect=1).stdout
 
     assert "if nothing new happens this passes at 2026-03-05 12:00 UTC" in out
+    assert "\nno-p1-72h (FAIL):\n" in out
     assert (
         "issue 1: Payroll run fails (open 2026-03-02 10:00 UTC until "
         "2026-03-02 12:00 UTC)" in out

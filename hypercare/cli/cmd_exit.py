@@ -131,7 +131,7 @@ def _emit_verdict(
         )
         for r in result.results:
             if r.status != criteria.PASS and r.evidence:
-                output.echo(f"\n{r.name} ({r.status}):")
+                output.echo(f"\n{r.name} ({r.status.upper()}):")
                 for line in criteria.evidence_lines(r, tz):
                     output.print_text(f"  {line}")
         output.echo(f"\n{criteria.summary_line(result, tz)}")

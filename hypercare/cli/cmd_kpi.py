@@ -227,7 +227,7 @@ def _sections(kpis: Kpis) -> list[Section]:
             ],
             [
                 ("priority", "priority"),
-                ("opened", "opened in window"),
+                ("opened", "reported in window"),
                 ("open", "open now"),
             ],
         ),
@@ -284,7 +284,13 @@ def _sections(kpis: Kpis) -> list[Section]:
         ),
         (
             "Open backlog",
-            _counts(kpis.open_by_priority),
+            # JSON says "unset" (pinned); people read "untriaged", as in standup.
+            _counts(
+                {
+                    "untriaged" if key == "unset" else key: count
+                    for key, count in kpis.open_by_priority.items()
+                }
+            ),
             [("name", "priority"), ("count", "open now")],
         ),
         (
@@ -297,7 +303,7 @@ def _sections(kpis: Kpis) -> list[Section]:
             _per_day(kpis),
             [
                 ("date", "date"),
-                ("p1p2_opened", "P1/P2 opened"),
+                ("p1p2_opened", "P1/P2 reported"),
                 ("p1p2_open", "P1/P2 open"),
                 ("open", "open backlog"),
             ],

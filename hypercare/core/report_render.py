@@ -36,8 +36,9 @@ MAX_ROWS = 25
 
 Column = tuple[str, str]
 _LONE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-# Values coloured in HTML tables: clock states and criterion results.
-_STATES = ("missed", "at_risk", "met", "fail", "unknown", "pass")
+# Values coloured in HTML tables: clock states and criterion results (the
+# results shown in capitals, as everywhere people read them).
+_STATES = ("missed", "at_risk", "met", "FAIL", "UNKNOWN", "PASS")
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _css(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return "n"
     if value in _STATES:
-        return f"state-{value}"
+        return f"state-{str(value).lower()}"
     return ""
 
 
@@ -234,13 +235,15 @@ def _p1p2_trend(days: list[dict[str, Any]]) -> Trend | None:
         "P1/P2 issues per day",
         tuple(row["date"][5:] for row in days),
         (
-            Series("opened", tuple(row["opened"] for row in days)),
+            Series("reported", tuple(row["opened"] for row in days)),
             Series("open at day end", tuple(row["open"] for row in days)),
         ),
     )
     week = days[-7:]
-    opened = sum(row["opened"] for row in week)
-    line = f"{opened} opened in the last {len(week)} days; {days[-1]['open']} open now"
+    reported = sum(row["opened"] for row in week)
+    line = (
+        f"{reported} reported in the last {len(week)} days; {days[-1]['open']} open now"
+    )
     return ("P1/P2", line), chart
 
 

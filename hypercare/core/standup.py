@@ -563,10 +563,11 @@ def criteria_section(criteria: list[dict[str, Any]]) -> Section:
         if criteria
         else ()
     )
+    rows = tuple({**c, "status": c["status"].upper()} for c in criteria)
     return Section(
         "Exit criteria at a glance",
         lines=lines,
-        table=render.Table(columns, tuple(criteria)),
+        table=render.Table(columns, rows),
         empty="No exit criteria are configured.",
     )
 
