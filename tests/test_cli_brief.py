@@ -179,6 +179,8 @@ def test_mttr_per_week(project: Path) -> None:
             "mean_hours": None,
         },
     ]
+    text = run("brief", "--as-of", "2026-03-10 09:00", "--format", "md").stdout
+    assert "- **MTTR per week:** W1 3h 00m · W2 no data\n" in text
 
 
 def test_since_sets_the_previous_briefing(project: Path) -> None:

@@ -36,7 +36,7 @@ def test_demo_builds_and_shows_standup_and_exit_check(isolated: Path) -> None:
     assert "== Exit check as of 2016-03-08 09:00 ==" in lines
     # A week after go-live the exit check fails; the demo itself still succeeds.
     assert any(
-        line.startswith("Exit check as of 2016-03-08T09:00:00Z: FAIL") for line in lines
+        line.startswith("Exit check as of 2016-03-08 09:00 UTC: FAIL") for line in lines
     )
 
     config = tomllib.loads((folder / "hypercare.toml").read_text())["project"]

@@ -84,6 +84,54 @@ def test_a_p1_resolved_71_hours_ago_fails_and_says_when_it_will_pass(
     ]
 
 
+def test_people_read_the_verdict_in_local_time_and_json_stays_utc(
+    isolated: Path,
+) -> None:
+    # Berlin: CET (UTC+1) until 01:00 UTC on Sunday 29 March 2026, then CEST
+    # (UTC+2). The P1 is open from 26 March 10:00 CET (09:00Z) to 27 March
+    # 12:00 CET (11:00Z); 72 h later is 30 March 11:00Z, 13:00 CEST.
+    run("init", "--go-live", "2026-03-02 09:00", "--tz", "Europe/Berlin")
+    set_criteria(isolated, NO_P1)
+    run(
+        "log",
+        "Payroll run fails",
+        "--impact",
+        "high",
+        "--urgency",
+        "immediate",
+        "--at",
+        "2026-03-26 10:00",
+    )
+    run("resolve", "1", "--at", "2026-03-27 12:00")
+
+    md = run(
+        "exit-check", "--as-of", "2026-03-30 09:00", "--format", "md", expect=1
+    ).stdout
+    [result] = check("--as-of", "2026-03-30 09:00", expect=1)["criteria"]
+
+    assert md.splitlines() == [
+        "## Exit check as of 2026-03-30 09:00 CEST: FAIL: 0 pass, 1 fail, 0 unknown.",
+        "",
+        "| criterion | status | measured | threshold | detail |",
+        "| --- | --- | --- | --- | --- |",
+        "| no-p1-72h | FAIL | 1 P1 issue open in 72 h | no P1 open for 72 h | P1 "
+        "issue 1 was open in the last 72 hours (the last until 2026-03-27 12:00 "
+        "CET); if nothing new happens this passes at 2026-03-30 13:00 CEST. |",
+        "",
+        "**no-p1-72h** (FAIL):",
+        "",
+        "- issue 1: Payroll run fails (open 2026-03-26 10:00 CET until "
+        "2026-03-27 12:00 CET)",
+    ]
+    assert result["passes_at"] == "2026-03-30T11:00:00Z"
+    assert result["detail"] == (
+        "P1 issue 1 was open in the last 72 hours (the last until "
+        "2026-03-27T11:00:00Z); if nothing new happens this passes at "
+        "2026-03-30T11:00:00Z."
+    )
+    assert result["evidence"][0]["open_from"] == "2026-03-26T09:00:00Z"
+
+
 def test_a_p1_resolved_73_hours_ago_passes(project: Path) -> None:
     set_criteria(project, NO_P1)
     p1_resolved_at("2026-03-02 12:00")
@@ -101,10 +149,11 @@ def test_the_text_report_says_when_it_will_pass(project: Path) -> None:
 
     out = run("exit-check", "--as-of", "2026-03-05 11:00", expect=1).stdout
 
-    assert "if nothing new happens this passes at 2026-03-05T12:00:00Z" in out
+    assert "if nothing new happens this passes at 2026-03-05 12:00 UTC" in out
+    assert "\nno-p1-72h (FAIL):\n" in out
     assert (
-        "issue 1: Payroll run fails (open 2026-03-02T10:00:00Z until "
-        "2026-03-02T12:00:00Z)" in out
+        "issue 1: Payroll run fails (open 2026-03-02 10:00 UTC until "
+        "2026-03-02 12:00 UTC)" in out
     )
     assert out.rstrip().endswith("FAIL: 0 pass, 1 fail, 0 unknown.")
 
@@ -246,7 +295,7 @@ def test_a_signoff_passes_until_revoked(project: Path) -> None:
         "--at",
         "2026-03-10 09:00",
     ).stdout
-    assert out == "Sign-off 'support-trained' signed by Dana at 2026-03-10T09:00:00Z.\n"
+    assert out == "Sign-off 'support-trained' signed by Dana at 2026-03-10 09:00 UTC.\n"
 
     [result] = check(
         "--only", "support-trained", "--as-of", "2026-03-11 09:00", expect=0
@@ -794,7 +843,7 @@ def test_github_actions_annotations_and_job_summary(
     )
     text = summary.read_text(encoding="utf-8")
     assert text.startswith(
-        "earlier step\n## Exit check as of 2026-03-05T11:00:00Z: FAIL"
+        "earlier step\n## Exit check as of 2026-03-05 11:00 UTC: FAIL"
     )
     assert "| trained | FAIL | missing | signed |" in text
 
@@ -998,7 +1047,7 @@ def test_a_gate_without_criteria_does_not_pass(project: Path) -> None:
 
     assert out == (
         "No exit criteria are configured.\n\nExit check as of "
-        "2026-03-20T09:00:00Z: FAIL: no exit criteria are configured (add "
+        "2026-03-20 09:00 UTC: FAIL: no exit criteria are configured (add "
         "[[exit_criteria]] to hypercare.toml).\n"
     )
 

@@ -265,14 +265,17 @@ def test_the_markdown_has_every_section(pack: Path) -> None:
         "## Lessons learned",
     ):
         assert heading in text
-    assert "As of 2026-03-05T09:00:00Z (day 4 of hypercare)." in text
+    assert "As of 2026-03-05 09:00 UTC (day 4 of hypercare)." in text
     assert "- Issues reported since go-live: 5" in text
     # 1, 3, 4 and 5 were open as of 2026-03-05 09:00 (5 was resolved later).
     assert "- Open now: 4" in text
+    # Issue 1 was reported 2026-03-02 10:00: 71 hours before the as-of moment.
     assert (
         "| 1 | P2 | in_progress | Totals \\| wrong \\[see\\] \\<script\\>alert(1)"
-        "\\</script\\> | billing | Billing team |  | 3.0 | Finish the fix |"
+        "\\</script\\> | billing | Billing team |  | 2d 23h 00m | Finish the fix |"
     ) in text
+    # Issue 2 (P3) was resolved 2 hours after it was reported, the only one.
+    assert "| MTTR P3 | 2h 00m mean, 2h 00m median, 2h 00m p90 (1 resolved) |" in text
     assert "| 4 | P4 | on_hold | Vendor API slow |" in text
     assert "| Waiting: vendor ticket V-77 |" in text
     assert "| 3 | untriaged | new | Logo blurry |" in text
@@ -283,9 +286,9 @@ def test_the_markdown_has_every_section(pack: Path) -> None:
     assert "| L3 | Development team |" in text
     assert "| Dana Lee | BAU lead | dana@example.com |" in text
     assert (
-        "- Load-test the month-end batch (billing), Kim, 2026-03-04T09:00:00Z" in text
+        "- Load-test the month-end batch (billing), Kim, 2026-03-04 09:00 UTC" in text
     )
-    assert "Exit check as of 2026-03-05T09:00:00Z: FAIL" in text
+    assert "Exit check as of 2026-03-05 09:00 UTC: FAIL" in text
 
 
 def test_the_html_is_escaped_and_self_contained(pack: Path) -> None:

@@ -114,6 +114,18 @@ def test_text_says_no_data_and_durations(project: Path) -> None:
     assert "CSAT (share of 4-5 answers)  no data  0 of 0" in text
 
 
+def test_an_untriaged_open_issue_reads_untriaged(project: Path) -> None:
+    run("log", "No priority yet", "--at", "2026-03-03 10:00")
+
+    text = run("kpi", *AS_OF, "--format", "md").stdout
+    data = run("kpi", *AS_OF, "--format", "json").json()
+
+    backlog = text.split("## Open backlog\n\n")[1].split("\n\n")[0]
+    assert backlog.splitlines()[-1] == "| untriaged | 1 |"
+    assert "| priority | reported in window | open now |" in text
+    assert data["backlog"]["open_by_priority"]["unset"] == 1  # JSON as it was
+
+
 def test_priority_and_since_filter(project: Path) -> None:
     _issue(1, "2026-03-02 11:00")
     _issue(2, "2026-03-03 11:00")
@@ -169,11 +181,11 @@ def test_priority_p2_shows_no_p1_row(project: Path) -> None:
 
     assert lines[2:5] == [
         "P2 issues",
-        "priority  opened in window  open now",
-        "P2        1                 1",
+        "priority  reported in window  open now",
+        "P2        1                   1",
     ]
     per_day = lines.index("Per day")
-    assert lines[per_day + 1] == "date        P2 opened  P2 open  open backlog"
+    assert lines[per_day + 1] == "date        P2 reported  P2 open  open backlog"
 
 
 def test_priority_p3_has_no_p1_p2_figures(project: Path) -> None:

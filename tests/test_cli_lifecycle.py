@@ -94,7 +94,10 @@ def test_timeline_text_shows_each_step(project: Path) -> None:
 
     text = run("show", "1").stdout
 
-    assert "2026-03-02T08:15:00Z  lead    status  new → acknowledged" in text
+    assert (
+        "2026-03-02 08:15 UTC  lead    status  new → acknowledged; "
+        "acknowledged_at=2026-03-02 08:15 UTC\n"
+    ) in text
 
 
 def test_close_on_a_new_issue_names_the_allowed_states(project: Path) -> None:

@@ -186,6 +186,38 @@ def test_csv_and_markdown(project: Path) -> None:
     assert md_lines[2].startswith("| 1 |  | new | Pipe \\| and \\[link\\] |")
 
 
+def test_people_read_local_times_and_programs_read_utc(isolated: Path) -> None:
+    # Berlin is UTC+1 until the clocks go forward at 01:00 UTC on Sunday
+    # 29 March 2026, UTC+2 after: 09:00 on 13 March is 08:00Z, 09:00 on
+    # 30 March is 07:00Z.
+    run("init", "--go-live", "2026-03-02 09:00", "--tz", "Europe/Berlin")
+    run("log", "Winter", "--at", "2026-03-13 09:00")
+    run("log", "Summer", "--at", "2026-03-30 09:00")
+
+    md_lines = run("list", "--format", "md").stdout.splitlines()
+    table_lines = run("list").stdout.splitlines()
+    csv_lines = run("list", "--format", "csv").stdout.splitlines()
+    rows = run("list", "--format", "json").json()
+    timeline = run("show", "2", "--format", "md").stdout.splitlines()
+
+    assert md_lines[2:] == [
+        "| 1 |  | new | Winter |  |  |  |  | 2026-03-13 09:00 CET | "
+        "2026-03-13 09:00 CET |",
+        "| 2 |  | new | Summer |  |  |  |  | 2026-03-30 09:00 CEST | "
+        "2026-03-30 09:00 CEST |",
+    ]
+    assert table_lines[2].endswith("2026-03-30 09:00 CEST  2026-03-30 09:00 CEST")
+    assert csv_lines[1:] == [
+        "1,,new,Winter,,,,,2026-03-13T08:00:00Z,2026-03-13T08:00:00Z",
+        "2,,new,Summer,,,,,2026-03-30T07:00:00Z,2026-03-30T07:00:00Z",
+    ]
+    assert [row["reported_at"] for row in rows] == [
+        "2026-03-13T08:00:00Z",
+        "2026-03-30T07:00:00Z",
+    ]
+    assert timeline[2] == "| 2026-03-30 09:00 CEST | tester | logged |  |"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -136,10 +136,33 @@ def test_html_is_self_contained_and_escaped(hostile: Path) -> None:
 def test_rich_output_when_piped_is_plain_markdown_with_charts(hostile: Path) -> None:
     text = run("standup", "--as-of", AS_OF).stdout
     assert text.startswith("# Stand-up: Test\n")
-    assert "day 3 of hypercare · as of 2026-03-04 09:00 (UTC)" in text
+    assert "day 3 of hypercare · as of 2026-03-04 09:00 UTC" in text
     assert "## New (1)" in text
     assert "\x1b[" not in text  # no colour codes when piped
     assert "P1/P2 issues per day" in text and "┤" in text  # the text chart
+
+
+def test_labels_read_as_in_every_report(project: Path) -> None:
+    # A P1 reported on day 2; as of day 3 the default no-P1 criterion fails.
+    run(
+        "log",
+        "Down",
+        "--impact",
+        "high",
+        "--urgency",
+        "immediate",
+        "--at",
+        "2026-03-03 10:00",
+    )
+
+    md = run("standup", "--as-of", AS_OF, "--format", "md").stdout
+    plain = run("standup", "--as-of", AS_OF).stdout
+    html = run("standup", "--as-of", AS_OF, "--format", "html").stdout
+
+    assert "- **P1/P2:** 1 reported in the last 3 days; 1 open now\n" in md
+    assert "| no-p1-72h | FAIL |" in md
+    assert '<td class="state-fail">FAIL</td>' in html
+    assert "reported" in plain.split("P1/P2 issues per day")[1].split("\n\n")[0]
 
 
 def test_every_empty_section_says_so_in_one_line(project: Path) -> None:

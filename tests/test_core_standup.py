@@ -242,6 +242,25 @@ def test_breaches_at_risk_stale_awaiting(scenario: Path) -> None:
     assert (awaiting["waiting_hours"], awaiting["is_overdue"]) == (18.0, False)
 
 
+def test_people_read_durations_as_spans(scenario: Path) -> None:
+    text = run("standup", "--as-of", AS_OF, "--format", "md").stdout
+    lines = text.splitlines()
+    resolved = "| 3 | P2 | Export broken | 2026-03-03 15:00 UTC | 1d 3h 00m | missed |"
+    stale = "| 2 | P3 | Old report slow | new | — | 2026-03-02 10:00 UTC | 1d 23h 00m |"
+    waiting = "| 3 | P2 | Export broken | — | 2026-03-03 15:00 UTC | 18h 00m | no |"
+    section = text.split("## Open P1 and P2 (2)\n\n", 1)[1].split("\n\n", 1)[0]
+    ages = [row.split(" | ")[5] for row in section.splitlines()[2:]]
+
+    # 3 took 27 h (Monday 12:00 to Tuesday 15:00) and waits 18 h since;
+    # 2 is idle 47 h (since Monday 10:00); 1 is 23 h old, 7 is 7 h old.
+    assert resolved in lines
+    assert stale in lines
+    assert waiting in lines
+    assert ages == ["23h 00m", "7h 00m"]
+    # The only P2 resolved since go-live is 3, after 27 h.
+    assert "P2 1d 3h 00m (n=1)" in text
+
+
 def test_since_widens_the_window(scenario: Path) -> None:
     data = standup_json("--since", "2026-03-02 09:00")
     assert data["window"]["since"] == "2026-03-02T09:00:00Z"
@@ -345,6 +364,7 @@ def test_window_in_the_configured_zone(isolated: Path) -> None:
     }
     assert data["day"] == 29
     text = run("standup", "--as-of", "2026-03-30 09:00", "--format", "md").stdout
-    assert "day 29 of hypercare · as of 2026-03-30 09:00 (Europe/Amsterdam)" in text
-    assert "since the last stand-up: 2026-03-27 09:00" in text
-    assert "## Key KPIs since 2026-03-02 09:00" in text
+    # After the clock change on Sunday 29 March Amsterdam is on CEST (UTC+2).
+    assert "day 29 of hypercare · as of 2026-03-30 09:00 CEST" in text
+    assert "since the last stand-up: 2026-03-27 09:00 CET" in text
+    assert "## Key KPIs since 2026-03-02 09:00 CET" in text

@@ -1,4 +1,4 @@
-"""Reading times typed by people."""
+"""Reading times typed by people, and writing times and durations for them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hypercare.core.when import parse_duration, parse_when, to_iso
+from hypercare.core.when import (
+    format_span,
+    format_time,
+    parse_duration,
+    parse_when,
+    to_iso,
+)
 from hypercare.errors import InputError
 
 NOW = datetime(2026, 3, 10, 15, 30, tzinfo=UTC)  # a Tuesday
@@ -80,3 +86,46 @@ def test_durations(text: str, expected: timedelta) -> None:
 def test_bad_duration_names_the_forms() -> None:
     with pytest.raises(InputError, match="for example 15m, 4h, 3d or 1w"):
         parse_duration("soon")
+
+
+@pytest.mark.parametrize(
+    ("stored", "zone_name", "shown"),
+    [
+        ("2026-03-13T08:00:00Z", "Europe/Berlin", "2026-03-13 09:00 CET"),
+        ("2026-03-13T08:00:00Z", "UTC", "2026-03-13 08:00 UTC"),
+        # The local day can differ from the UTC one.
+        ("2026-03-13T23:30:00Z", "Europe/Berlin", "2026-03-14 00:30 CET"),
+        # Berlin moves to summer time at 01:00 UTC on Sunday 29 March 2026.
+        ("2026-03-29T00:59:00Z", "Europe/Berlin", "2026-03-29 01:59 CET"),
+        ("2026-03-29T01:00:00Z", "Europe/Berlin", "2026-03-29 03:00 CEST"),
+        ("2026-03-30T07:00:00Z", "Europe/Berlin", "2026-03-30 09:00 CEST"),
+        ("2026-03-13T08:00:45Z", "Europe/Berlin", "2026-03-13 09:00 CET"),
+    ],
+)
+def test_times_for_people_are_local_with_the_zone_name(
+    stored: str, zone_name: str, shown: str
+) -> None:
+    assert format_time(stored, ZoneInfo(zone_name)) == shown
+
+
+def test_a_datetime_is_shown_like_a_stored_stamp() -> None:
+    moment = datetime(2026, 3, 13, 8, 0, tzinfo=UTC)
+
+    assert format_time(moment, BERLIN) == "2026-03-13 09:00 CET"
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"),
+    [
+        (None, "no data"),
+        (0, "0m"),
+        (42, "42m"),
+        (59.6, "1h 00m"),  # rounded to the minute
+        (307, "5h 07m"),
+        (24 * 60, "1d 0h 00m"),
+        (30 * 60 + 1, "1d 6h 01m"),
+        (2 * 24 * 60 + 3 * 60 + 4, "2d 3h 04m"),
+    ],
+)
+def test_durations_for_people(minutes: float | None, shown: str) -> None:
+    assert format_span(minutes) == shown

@@ -10,7 +10,7 @@ import typer
 from hypercare.cli import output
 from hypercare.cli.context import current
 from hypercare.cli.options import TEXT_FORMATS, At, By, TextFormat, check_format, one_of
-from hypercare.core.when import to_iso
+from hypercare.core.when import format_time, to_iso
 from hypercare.core.words import counted
 from hypercare.errors import InputError
 from hypercare.models import (
@@ -197,7 +197,8 @@ def _walk_queue(at: str | None, by: str | None) -> None:
     )
     for issue_id in queue:
         issue = get_issue(store, issue_id)
-        output.echo(f"\n#{issue.id} {issue.title}  (reported {issue.reported_at})")
+        reported = format_time(issue.reported_at, env.settings().tz)
+        output.echo(f"\n#{issue.id} {issue.title}  (reported {reported})")
         if issue.description:
             output.print_text(issue.description)
         answers = _ask_fields()

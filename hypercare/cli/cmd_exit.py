@@ -27,6 +27,8 @@ from hypercare.cli.options import (
 from hypercare.core.words import counted
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from hypercare.config import Criterion
     from hypercare.core.criteria import Verdict
 
@@ -97,8 +99,9 @@ def exit_check(
         only=only,
         allow_unknown=allow_unknown,
     )
-    _emit_verdict(result, fmt, output_file)
-    _github(result, stdout_is_data=fmt in ("json", "junit") and output_file is None)
+    tz = env.settings().tz
+    _emit_verdict(result, fmt, output_file, tz)
+    _github(result, tz, stdout_is_data=fmt in ("json", "junit") and output_file is None)
     if not result.passed:
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
@@ -126,23 +129,24 @@ def _list_criteria(chosen: tuple[Criterion, ...], fmt: str) -> None:
         output.echo(f"{line['name']}: {line['checks']} (rule {line['rule']})")
 
 
-def _emit_verdict(result: Verdict, fmt: str, output_file: str | None) -> None:
+def _emit_verdict(
+    result: Verdict, fmt: str, output_file: str | None, tz: ZoneInfo
+) -> None:
     from hypercare.core import criteria
 
     if fmt == "rich" and output_file is None:
-        rows = [{**r.as_dict(), "status": r.status.upper()} for r in result.results]
         output.table(
-            rows,
+            _verdict_rows(result),
             EXIT_COLUMNS,
             title="Exit criteria",
             empty="No exit criteria are configured.",
         )
         for r in result.results:
             if r.status != criteria.PASS and r.evidence:
-                output.echo(f"\n{r.name} ({r.status}):")
-                for line in criteria.evidence_lines(r):
+                output.echo(f"\n{r.name} ({r.status.upper()}):")
+                for line in criteria.evidence_lines(r, tz):
                     output.print_text(f"  {line}")
-        output.echo(f"\n{criteria.summary_line(result)}")
+        output.echo(f"\n{criteria.summary_line(result, tz)}")
         return
     if fmt == "json":
         import json
@@ -151,19 +155,28 @@ def _emit_verdict(result: Verdict, fmt: str, output_file: str | None) -> None:
     elif fmt == "junit":
         text = criteria.to_junit(result)
     elif fmt == "md":
-        text = criteria.to_markdown(result, escape=output.md_escape)
+        text = criteria.to_markdown(result, escape=output.md_escape, tz=tz)
     else:
         text = (
-            output.render_plain_table(
-                [{**r.as_dict(), "status": r.status.upper()} for r in result.results],
-                EXIT_COLUMNS,
-            )
-            + f"\n\n{criteria.summary_line(result)}\n"
+            output.render_plain_table(_verdict_rows(result), EXIT_COLUMNS)
+            + f"\n\n{criteria.summary_line(result, tz)}\n"
         )
     _write(text, output_file)
 
 
-def _github(result: Verdict, *, stdout_is_data: bool) -> None:
+def _verdict_rows(result: Verdict) -> list[dict[str, object]]:
+    """One row per criterion as people read it: status in capitals, local times."""
+    return [
+        {
+            **r.as_dict(),
+            "status": r.status.upper(),
+            "detail": r.detail_for_people,
+        }
+        for r in result.results
+    ]
+
+
+def _github(result: Verdict, tz: ZoneInfo, *, stdout_is_data: bool) -> None:
     """On GitHub Actions: error annotations, and the table in the job summary."""
     if os.environ.get("GITHUB_ACTIONS") != "true":
         return
@@ -176,7 +189,9 @@ def _github(result: Verdict, *, stdout_is_data: bool) -> None:
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(criteria.to_markdown(result, escape=output.md_escape) + "\n")
+            handle.write(
+                criteria.to_markdown(result, escape=output.md_escape, tz=tz) + "\n"
+            )
 
 
 def _write(text: str, output_file: str | None) -> None:
@@ -205,6 +220,7 @@ def signoff(
     Example: hypercare signoff support-trained --by "Dana Lee" --note "12 agents"
     """
     from hypercare.core.signoffs import record
+    from hypercare.core.when import format_time
 
     env = current()
     used = [c.signoff for c in env.settings().criteria if c.signoff is not None]
@@ -216,7 +232,8 @@ def signoff(
         revoke=revoke,
         listed=None if force else used,
     )
-    output.echo(f"Sign-off '{done.name}' {done.action} by {done.actor} at {done.at}.")
+    when = format_time(done.at, env.settings().tz)
+    output.echo(f"Sign-off '{done.name}' {done.action} by {done.actor} at {when}.")
 
 
 def known(
@@ -258,15 +275,16 @@ def known_issues(
     """
     from hypercare.core.known import known_issues as gather
     from hypercare.core.known import render_html
-    from hypercare.core.when import to_iso
 
     check_format(fmt, REPORT_FORMATS)
     env = current()
+    tz = env.settings().tz
     entries = gather(env.store())
     rows = [entry.as_dict() for entry in entries]
+    shown = [output.local_times(row, tz) for row in rows]
     if fmt == "rich" and output_file is None:
         output.table(
-            rows, KNOWN_COLUMNS, title="Known issues", empty="No known issues."
+            shown, KNOWN_COLUMNS, title="Known issues", empty="No known issues."
         )
         return
     if fmt == "json":
@@ -275,14 +293,14 @@ def known_issues(
         text = json.dumps(rows, indent=2, ensure_ascii=False)
     elif fmt == "html":
         text = render_html(
-            entries, project=env.settings().name, as_of=to_iso(env.as_of(as_of))
+            entries, project=env.settings().name, as_of=env.as_of(as_of), tz=tz
         )
     elif fmt == "md":
         text = (
-            output.render_md_table(rows, KNOWN_COLUMNS) if rows else "No known issues."
+            output.render_md_table(shown, KNOWN_COLUMNS) if rows else "No known issues."
         )
     else:
-        text = output.render_plain_table(rows, KNOWN_COLUMNS)
+        text = output.render_plain_table(shown, KNOWN_COLUMNS)
     _write(text + "\n", output_file)
 
 

@@ -20,10 +20,13 @@ from hypercare.cli.options import (
     check_format,
     one_of,
 )
+from hypercare.core.when import format_span, format_time
 from hypercare.core.words import counted
 from hypercare.models import PRIORITIES, SURVEY_SCALES
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from hypercare.core.measures import Kpis, Ratio
 
 NO_DATA = "no data"
@@ -191,11 +194,11 @@ def import_survey(
 # --- rendering ------------------------------------------------------------------
 
 
-def _render(kpis: Kpis, tz: Any, *, is_md: bool, explain: bool) -> None:
+def _render(kpis: Kpis, tz: ZoneInfo, *, is_md: bool, explain: bool) -> None:
     """Print every section as tables (or Markdown), then the explanations."""
-    since = _moment(kpis.since, tz) if kpis.since else "the beginning"
+    since = format_time(kpis.since, tz) if kpis.since else "the beginning"
     scope = f", priority {kpis.priority}" if kpis.priority else ""
-    heading = f"KPIs from {since} to {_moment(kpis.as_of, tz)}{scope}"
+    heading = f"KPIs from {since} to {format_time(kpis.as_of, tz)}{scope}"
     output.echo(f"# {output.md_escape(heading)}" if is_md else heading)
     for title, rows, columns in _sections(kpis):
         output.echo()
@@ -256,7 +259,7 @@ def _sections(kpis: Kpis) -> list[Section]:
             ],
             [
                 ("priority", "priority"),
-                ("opened", "opened in window"),
+                ("opened", "reported in window"),
                 ("open", "open now"),
             ],
         ),
@@ -266,9 +269,9 @@ def _sections(kpis: Kpis) -> list[Section]:
                 {
                     "priority": key,
                     "count": stats.count,
-                    "mean": _span(stats.mean_minutes),
-                    "median": _span(stats.median_minutes),
-                    "p90": _span(stats.p90_minutes),
+                    "mean": format_span(stats.mean_minutes),
+                    "median": format_span(stats.median_minutes),
+                    "p90": format_span(stats.p90_minutes),
                 }
                 for key, stats in kpis.mttr.items()
             ],
@@ -313,7 +316,13 @@ def _sections(kpis: Kpis) -> list[Section]:
         ),
         (
             "Open backlog",
-            _counts(kpis.open_by_priority),
+            # JSON says "unset" (pinned); people read "untriaged", as in standup.
+            _counts(
+                {
+                    "untriaged" if key == "unset" else key: count
+                    for key, count in kpis.open_by_priority.items()
+                }
+            ),
             [("name", "priority"), ("count", "open now")],
         ),
         (
@@ -326,7 +335,7 @@ def _sections(kpis: Kpis) -> list[Section]:
             _per_day(kpis),
             [
                 ("date", "date"),
-                ("p1p2_opened", f"{p1p2} opened"),
+                ("p1p2_reported", f"{p1p2} reported"),
                 ("p1p2_open", f"{p1p2} open"),
                 ("open", "open backlog"),
             ],
@@ -359,23 +368,6 @@ def _ratio(ratio: Ratio) -> str:
     if ratio.percent is None:
         return NO_DATA
     return f"{ratio.percent:.1f}% ({ratio.numerator} of {ratio.denominator})"
-
-
-def _span(minutes: float | None) -> str:
-    """Minutes as '2d 3h 04m' (real time)."""
-    if minutes is None:
-        return NO_DATA
-    total = round(minutes)
-    days, rest = divmod(total, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h {mins:02d}m"
-    return f"{hours}h {mins:02d}m" if hours else f"{mins}m"
-
-
-def _moment(moment: Any, tz: Any) -> str:
-    local = moment.astimezone(tz)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
 def register(app: typer.Typer) -> None:

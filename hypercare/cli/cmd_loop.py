@@ -168,12 +168,14 @@ def owed(as_of: AsOf = None, fmt: TableFormat = "table") -> None:
     env = current()
     moment = env.as_of(as_of)
     due = find_owed(env.store(), env.settings(), moment)
+    is_for_people = fmt in ("table", "md")
     output.emit_rows(
-        [o.as_row(moment) for o in due],
+        [o.as_row(moment, is_for_people=is_for_people) for o in due],
         OWED_COLUMNS,
         fmt,
         title="Messages owed",
         empty="No reporter is owed a message.",
+        tz=env.settings().tz,
     )
 
     window = env.settings().confirm_within
@@ -200,7 +202,8 @@ def kb(
     from hypercare.core.knowledge import entries
 
     check_format(fmt, output.FORMATS_TABULAR)
-    found = entries(current().store(), search)
+    env = current()
+    found = entries(env.store(), search)
     columns = KB_COLUMNS + ([("score", "score")] if search else [])
     output.emit_rows(
         found,
@@ -210,6 +213,7 @@ def kb(
         empty="No knowledge entries match."
         if search
         else "No knowledge yet; keep a resolution with 'hypercare resolve N --kb'.",
+        tz=env.settings().tz,
     )
 
 
@@ -257,7 +261,7 @@ def close_unconfirmed(
         output.echo(f"No resolved issue is unconfirmed for longer than {older_than}.")
         return
     output.table(
-        [i.as_dict() for i in stale],
+        [output.local_times(i.as_dict(), env.settings().tz) for i in stale],
         [
             ("id", "#"),
             ("title", "title"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -145,10 +146,13 @@ def list_(
     for row in rows:
         if "tags" in row:  # a list in JSON, as in show, not stored JSON text
             row["tags"] = json.loads(row["tags"]) if row["tags"] else []
-    output.emit_rows(rows, LIST_COLUMNS, fmt, empty="No issues match.")
+    output.emit_rows(
+        rows, LIST_COLUMNS, fmt, empty="No issues match.", tz=env.settings().tz
+    )
 
 
-def _describe(event: dict[str, object]) -> str:
+def _describe(event: dict[str, object], tz: ZoneInfo | None) -> str:
+    """The event in words; times set by it shown in ``tz`` (None: stored UTC)."""
     parts = []
     if event["kind"] == "status":
         parts.append(f"{event['from_status']} → {event['to_status']}")
@@ -159,6 +163,8 @@ def _describe(event: dict[str, object]) -> str:
         for k, v in changes.items()
         if k not in ("updated_at", "status") and v is not None
     }
+    if tz is not None:
+        shown = output.local_times(shown, tz)
     if event["kind"] != "logged" and shown:
         parts.append(", ".join(f"{k}={v}" for k, v in shown.items()))
     if event["note"]:
@@ -174,26 +180,28 @@ def show(number: IssueNumber, fmt: TableFormat = "table") -> None:
     from hypercare.core.issues import timeline
 
     check_format(fmt, output.FORMATS_TABULAR)
-    issue, events = timeline(current().store(), number)
+    env = current()
+    tz = env.settings().tz
+    issue, events = timeline(env.store(), number)
     event_rows = [event.as_dict() for event in events]
     if fmt == "json":
         output.emit_json({"issue": issue.public(), "events": event_rows})
         return
     for row in event_rows:
-        row["what"] = _describe(row)
+        row["what"] = _describe(row, None if fmt == "csv" else tz)
     if fmt in ("csv", "md"):
-        output.emit_rows(event_rows, EVENT_COLUMNS, fmt)
+        output.emit_rows(event_rows, EVENT_COLUMNS, fmt, tz=tz)
         return
     shown = {**issue.as_dict(), "tags": ", ".join(issue.tag_list)}
-    fields = [(k, v) for k, v in shown.items() if v not in (None, "", 0)]
+    fields = output.local_times(shown, tz).items()
     output.emit_rows(
-        [{"field": k, "value": v} for k, v in fields],
+        [{"field": k, "value": v} for k, v in fields if v not in (None, "", 0)],
         [("field", "field"), ("value", "value")],
         "table",
         title=f"Issue {issue.id}",
     )
     output.echo()
-    output.emit_rows(event_rows, EVENT_COLUMNS, "table", title="Timeline")
+    output.emit_rows(event_rows, EVENT_COLUMNS, "table", title="Timeline", tz=tz)
 
 
 def register(app: typer.Typer) -> None:

@@ -5,6 +5,10 @@ are used only on a terminal without ``NO_COLOR``; piped output is plain text
 with nothing cut or coloured. Text from users or the database is never read
 as Rich markup. Rich is imported only when a table is drawn on a terminal,
 so commands that print a line stay fast.
+
+Stored times (columns ``at`` and ``..._at``) are shown to people in the
+config's time zone (``local_times``); JSON and CSV keep UTC ISO-8601 for
+programs.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypercare.core.text import visible
+from hypercare.core.when import format_time
 
 FORMATS_TABULAR = ("table", "json", "csv", "md")
 
@@ -69,6 +75,16 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def local_times(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    """The row as people read it: its stored times (``at``, ``..._at``) in ``tz``."""
+    return {
+        key: format_time(value, tz)
+        if (key == "at" or key.endswith("_at")) and isinstance(value, str) and value
+        else value
+        for key, value in row.items()
+    }
 
 
 def md_escape(text: str) -> str:
@@ -149,8 +165,14 @@ def emit_rows(
     *,
     title: str | None = None,
     empty: str = "Nothing to show.",
+    tz: ZoneInfo | None = None,
 ) -> None:
-    """Tabular output in any of table, json, csv, md."""
+    """Tabular output in any of table, json, csv, md.
+
+    With ``tz``, the forms for people (table, md) show stored times in it.
+    """
+    if tz is not None and fmt in ("table", "md"):
+        rows = [local_times(row, tz) for row in rows]
     if fmt == "json":
         emit_json(list(rows))
     elif fmt == "csv":

@@ -33,7 +33,7 @@ from hypercare.core.standup import (
     criteria_section,
     kpi_section,
 )
-from hypercare.core.when import to_iso
+from hypercare.core.when import format_time, from_iso, to_iso
 from hypercare.models import OPEN_STATUSES
 from hypercare.store.db import Store
 
@@ -154,12 +154,21 @@ def _health(
         status = "amber"
     else:
         status = "green"
-    summary = (
-        f"{p1} P1 and {p2} P2 open, {total['open']} open in total "
-        f"({render.signed(total['change'])} since {render.local(standup.since, tz)}); "
+    # The JSON summary keeps its pinned form: local time without the zone name.
+    since = from_iso(standup.since).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return {"status": status, "summary": _summary(standup, readiness, since)}
+
+
+def _summary(standup: Standup, readiness: dict[str, Any], since: str) -> str:
+    """The health in one line; ``since`` is the start of the window, as shown."""
+    counts = standup.open_by_priority
+    total = counts["total"]
+    return (
+        f"{counts['P1']['open']} P1 and {counts['P2']['open']} P2 open, "
+        f"{total['open']} open in total "
+        f"({render.signed(total['change'])} since {since}); "
         f"{len(readiness['passing'])} of {readiness['total']} exit criteria pass"
     )
-    return {"status": status, "summary": summary}
 
 
 def _risks(standup: Standup) -> list[dict[str, Any]]:
@@ -207,7 +216,7 @@ def _risks(standup: Standup) -> list[dict[str, Any]]:
 def layout(report: Brief, tz: ZoneInfo) -> Document:
     """The briefing as sections, most important first."""
     s = report.standup
-    since, until = render.local(s.since, tz), render.local(s.as_of, tz)
+    since, until = format_time(s.since, tz), format_time(s.as_of, tz)
     day = f"day {s.day} of hypercare · " if s.day and s.day > 0 else ""
     changes = (
         ("New issues", str(len(s.new))),
@@ -232,11 +241,16 @@ def layout(report: Brief, tz: ZoneInfo) -> Document:
     return Document(
         kind="brief",
         title=f"Briefing: {s.project}",
-        header=(f"{day}as of {until} ({tz.key})", f"since the last briefing: {since}"),
+        header=(f"{day}as of {until}", f"since the last briefing: {since}"),
         sections=(
             Section(
                 "Health",
-                lines=((report.health["status"].upper(), report.health["summary"]),),
+                lines=(
+                    (
+                        report.health["status"].upper(),
+                        _summary(s, report.readiness, since),
+                    ),
+                ),
             ),
             render.trend_section(report.trends),
             Section(
@@ -251,7 +265,7 @@ def layout(report: Brief, tz: ZoneInfo) -> Document:
                 "criterion fails.",
             ),
             _readiness_section(report.readiness, s.exit_criteria),
-            kpi_section(s.kpis, tz),
+            kpi_section(s, tz),
         ),
     )
 

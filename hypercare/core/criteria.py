@@ -21,19 +21,26 @@ The measures (MTTR, SLA compliance, reopen rate, CSAT, backlog per day) are
 ``hypercare.core.measures``'s; this module only compares them with the
 thresholds. The bottom of the module renders a list of results as Markdown,
 JUnit XML and GitHub Actions annotations.
+
+A result's ``detail`` names times in UTC ISO-8601, as JSON and JUnit carry
+them; ``local_detail`` is the same sentence with the times in the config's
+zone, for people (rich, Markdown, the hand-over pack). The rules write a
+detail as a ``Phrase`` (text with the times left as datetimes) so both come
+from one sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypercare.config import Criterion, Settings
 from hypercare.core.text import one_line, visible
-from hypercare.core.when import from_iso, to_iso
+from hypercare.core.when import format_time, from_iso, to_iso
 from hypercare.core.words import counted
 from hypercare.errors import InputError
 from hypercare.models import OPEN_STATUSES
@@ -41,6 +48,9 @@ from hypercare.store import exit as rows
 from hypercare.store.db import Store
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+
+# A detail sentence: text, and the times it names (written out per reader).
+Phrase = tuple[str | datetime, ...]
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,11 @@ class CriterionResult:
     evidence: tuple[dict[str, Any], ...] = ()
     passes_at: str | None = None  # earliest pass if nothing new happens (UTC ISO)
     window: dict[str, str] | None = None  # {"since", "until"} when windowed
+    local_detail: str | None = None  # ``detail`` with times in the config's zone
+
+    @property
+    def detail_for_people(self) -> str:
+        return self.detail if self.local_detail is None else self.local_detail
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -195,12 +210,22 @@ def _evaluate_one(
 ) -> CriterionResult:
     rule = _RULES[criterion.rule]
     partial = rule(store, settings, criterion, as_of)
+    phrase = partial.pop("detail")
     return CriterionResult(
         name=criterion.name,
         rule=criterion.rule,
         description=criterion.description or describe(criterion),
+        detail=_words(phrase, to_iso),
+        local_detail=_words(phrase, lambda moment: format_time(moment, settings.tz)),
         **partial,
     )
+
+
+def _words(phrase: str | Phrase, write: Callable[[datetime], str]) -> str:
+    """The sentence, with each time in it written by ``write``."""
+    if isinstance(phrase, str):
+        return phrase
+    return "".join(part if isinstance(part, str) else write(part) for part in phrase)
 
 
 def _no_open_priority(
@@ -235,10 +260,11 @@ def _no_open_priority(
             "status": PASS,
             "measured": measured,
             "value": 0.0,
-            "detail": f"No {c.priority} issue was open since {to_iso(start)}.",
+            "detail": (f"No {c.priority} issue was open since ", start, "."),
         }
 
     still_open = sorted({s.issue_id for s in spans if s.end is None})
+    detail: str | Phrase
     if still_open:
         listed = ", ".join(str(i) for i in still_open)
         detail = (
@@ -258,8 +284,11 @@ def _no_open_priority(
         )
         detail = (
             f"{c.priority} {which} open in the last {_amount(c.hours, 'hour')} "
-            f"(the last until {to_iso(last_end)}); "
-            f"if nothing new happens this passes at {passes_at}."
+            "(the last until ",
+            last_end,
+            "); if nothing new happens this passes at ",
+            last_end + span,
+            ".",
         )
     return {
         **base,
@@ -284,7 +313,7 @@ def _max_open_age(
             **base,
             "status": UNKNOWN,
             "measured": "no data",
-            "detail": f"No issues were recorded by {to_iso(as_of)}.",
+            "detail": ("No issues were recorded by ", as_of, "."),
         }
 
     open_now = [s for s in open_spans(store, c.priority, as_of) if s.end is None]
@@ -597,9 +626,13 @@ def _samples(
         "measured": f"{_num(_round(share.percent, 3))}%",
         "value": _round(share.percent, 3),
         "evidence": evidence if not is_ok else (),
-        "detail": f"{bad_count} of {counted(total, 'sample')} of {check} "
-        f"{bad}, from "
-        f"{share.first_at} to {share.last_at}.",
+        "detail": (
+            f"{bad_count} of {counted(total, 'sample')} of {check} {bad}, from ",
+            from_iso(share.first_at),
+            " to ",
+            from_iso(share.last_at),
+            ".",
+        ),
     }
 
 
@@ -634,15 +667,18 @@ def _signoff(
             "status": FAIL,
             "measured": "revoked",
             "evidence": evidence,
-            "detail": f"Sign-off '{c.signoff}' was revoked by {current.actor} at "
-            f"{current.at}; {hint}.",
+            "detail": (
+                f"Sign-off '{c.signoff}' was revoked by {current.actor} at ",
+                from_iso(current.at),
+                f"; {hint}.",
+            ),
         }
     return {
         **base,
         "status": PASS,
         "measured": f"signed by {current.actor}",
         "evidence": evidence,
-        "detail": f"Signed off by {current.actor} at {current.at}.",
+        "detail": (f"Signed off by {current.actor} at ", from_iso(current.at), "."),
     }
 
 
@@ -662,15 +698,17 @@ _RULES = {
 
 def _no_history(
     store: Store, settings: Settings, start: datetime, as_of: datetime, span: str
-) -> str | None:
+) -> Phrase | None:
     """Why a window has no data to judge from, or None when it has."""
     if rows.count_issues_reported(store.conn, to_iso(as_of)) == 0:
-        return f"No issues were recorded by {to_iso(as_of)}."
+        return ("No issues were recorded by ", as_of, ".")
     if settings.go_live is not None and start < settings.go_live:
         return (
-            f"The hypercare started at {to_iso(settings.go_live)} (go-live); "
-            f"{span} of history are needed, so this is known from "
-            f"{to_iso(settings.go_live + (as_of - start))}."
+            "The hypercare started at ",
+            settings.go_live,
+            f" (go-live); {span} of history are needed, so this is known from ",
+            settings.go_live + (as_of - start),
+            ".",
         )
     return None
 
@@ -760,39 +798,49 @@ def _hours(minutes: float | None) -> float | None:
 _MARK = {PASS: "PASS", FAIL: "FAIL", UNKNOWN: "UNKNOWN"}
 
 
-def summary_line(result: Verdict) -> str:
+def summary_line(result: Verdict, tz: ZoneInfo) -> str:
+    """The verdict in one line, its time in ``tz`` (the config's zone)."""
     counts = result.as_dict()["counts"]
     verdict_word = "PASS" if result.passed else "FAIL"
+    as_of = format_time(result.as_of, tz)
     if not result.results:
         return (
-            f"Exit check as of {result.as_of}: FAIL: no exit criteria are "
+            f"Exit check as of {as_of}: FAIL: no exit criteria are "
             "configured (add [[exit_criteria]] to hypercare.toml)."
         )
     tolerated = (
         " (unknown tolerated)" if result.allow_unknown and counts[UNKNOWN] else ""
     )
     return (
-        f"Exit check as of {result.as_of}: {verdict_word}{tolerated}: "
+        f"Exit check as of {as_of}: {verdict_word}{tolerated}: "
         f"{counts[PASS]} pass, {counts[FAIL]} fail, {counts[UNKNOWN]} unknown."
     )
 
 
-def evidence_lines(result: CriterionResult) -> list[str]:
-    """The evidence of one result, one line per item, for people."""
+def evidence_lines(result: CriterionResult, tz: ZoneInfo | None) -> list[str]:
+    """The evidence of one result, one line per item.
+
+    Times in ``tz`` for people; with None, as stored (UTC ISO-8601, for JUnit).
+    """
+
+    def at(stamp: str) -> str:
+        return stamp if tz is None else format_time(stamp, tz)
+
     lines = []
     for item in result.evidence:
         if "issue" in item:
-            until = item.get("open_until") or "the as-of moment (still open)"
-            span = (
-                f"open {item['open_from']} until {until}"
-                if "open_from" in item
-                else f"reported {item['reported_at']}, {_num(item['age_hours'])} h old"
-            )
+            if "open_from" in item:
+                until = item.get("open_until")
+                end = at(until) if until else "the as-of moment (still open)"
+                span = f"open {at(item['open_from'])} until {end}"
+            else:
+                age = _num(item["age_hours"])
+                span = f"reported {at(item['reported_at'])}, {age} h old"
             lines.append(f"issue {item['issue']}: {one_line(item['title'])} ({span})")
         elif "day" in item:
             lines.append(f"{item['day']}: {item['open']} open")
         elif "sample" in item:
-            lines.append(f"{item['at']} {item['check']}: {item['sample']}")
+            lines.append(f"{at(item['at'])} {item['check']}: {item['sample']}")
         else:
             lines.append(
                 ", ".join(
@@ -804,13 +852,14 @@ def evidence_lines(result: CriterionResult) -> list[str]:
     return lines
 
 
-def to_markdown(result: Verdict, *, escape: Any) -> str:
+def to_markdown(result: Verdict, *, escape: Any, tz: ZoneInfo) -> str:
     """A Markdown table of the results, then the evidence of each non-pass.
 
-    ``escape`` escapes user text for Markdown (the CLI passes ``output.md_escape``).
+    ``escape`` escapes user text for Markdown (the CLI passes ``output.md_escape``);
+    times are shown in ``tz``.
     """
     lines = [
-        f"## {escape(summary_line(result))}",
+        f"## {escape(summary_line(result, tz))}",
         "",
         "| criterion | status | measured | threshold | detail |",
         "| --- | --- | --- | --- | --- |",
@@ -818,12 +867,12 @@ def to_markdown(result: Verdict, *, escape: Any) -> str:
     for r in result.results:
         lines.append(
             f"| {escape(r.name)} | {_MARK[r.status]} | {escape(r.measured)} | "
-            f"{escape(r.threshold)} | {escape(r.detail)} |"
+            f"{escape(r.threshold)} | {escape(r.detail_for_people)} |"
         )
     for r in result.results:
         if r.status != PASS and r.evidence:
             lines += ["", f"**{escape(r.name)}** ({_MARK[r.status]}):", ""]
-            lines += [f"- {escape(line)}" for line in evidence_lines(r)]
+            lines += [f"- {escape(line)}" for line in evidence_lines(r, tz)]
     return "\n".join(lines) + "\n"
 
 
@@ -872,7 +921,7 @@ def to_junit(result: Verdict) -> str:
         message = f"{r.measured} (threshold: {r.threshold}). {r.detail}"
         if r.status == FAIL:
             failure = ET.SubElement(case, "failure", message=message, type="fail")
-            failure.text = "\n".join(evidence_lines(r)) or r.detail
+            failure.text = "\n".join(evidence_lines(r, None)) or r.detail
         elif r.status == UNKNOWN and result.allow_unknown:
             ET.SubElement(case, "skipped", message=f"unknown: {r.detail}")
         elif r.status == UNKNOWN:
@@ -887,7 +936,7 @@ def to_junit(result: Verdict) -> str:
                 f"status: {r.status}",
                 f"measured: {r.measured}",
                 f"threshold: {r.threshold}",
-                *evidence_lines(r),
+                *evidence_lines(r, None),
             ]
         )
     ET.indent(suites)
@@ -897,13 +946,17 @@ def to_junit(result: Verdict) -> str:
 
 
 def github_annotations(result: Verdict) -> list[str]:
-    """GitHub Actions workflow commands: one ``::error`` per criterion not passing."""
+    """GitHub Actions workflow commands: one ``::error`` per criterion not passing.
+
+    People read them in the workflow run, so the detail has local times.
+    """
     lines = []
     for r in result.results:
         if r.status == PASS or (r.status == UNKNOWN and result.allow_unknown):
             continue
         title = _gh_property(f"Exit criterion {r.name}: {_MARK[r.status]}")
-        lines.append(f"::error title={title}::{_gh_data(f'{r.measured}. {r.detail}')}")
+        text = _gh_data(f"{r.measured}. {r.detail_for_people}")
+        lines.append(f"::error title={title}::{text}")
     return lines
 
 

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
-from hypercare.core.when import from_iso, to_iso
+from hypercare.core.when import format_span, format_time, from_iso, to_iso
 from hypercare.core.words import counted
 from hypercare.models import OPEN_STATUSES
 from hypercare.store import exit as rows
@@ -140,7 +141,13 @@ def build_pack(
         day=day,
         volumes=_volumes(kpis, open_issues),
         kpis=_kpi_lines(kpis),
-        exit_check={**verdict.as_dict(), "summary": criteria.summary_line(verdict)},
+        exit_check={
+            **verdict.as_dict(),
+            "criteria": [
+                {**r.as_dict(), "detail": r.detail_for_people} for r in verdict.results
+            ],
+            "summary": criteria.summary_line(verdict, settings.tz),
+        },
         open_issues=open_issues,
         known=[entry.as_dict() for entry in known.known_issues(store)],
         knowledge=[_knowledge(row) for row in rows.kb_issues(store.conn)],
@@ -165,8 +172,8 @@ def write_pack(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in (
-        ("handover.md", render_markdown(pack)),
-        ("handover.html", render_template("handover.html.j2", pack=pack)),
+        ("handover.md", render_markdown(pack, settings.tz)),
+        ("handover.html", render_template("handover.html.j2", settings.tz, pack=pack)),
     ):
         path = folder / name
         path.write_text(text, encoding="utf-8")
@@ -189,12 +196,17 @@ def write_pack(
     return written
 
 
-def render_markdown(pack: Pack) -> str:
-    return render_template("handover.md.j2", pack=pack, is_markdown=True)
+def render_markdown(pack: Pack, tz: ZoneInfo) -> str:
+    return render_template("handover.md.j2", tz, pack=pack, is_markdown=True)
 
 
-def render_template(name: str, *, is_markdown: bool = False, **context: Any) -> str:
-    """Render one of hypercare's templates; HTML ones are autoescaped."""
+def render_template(
+    name: str, tz: ZoneInfo, *, is_markdown: bool = False, **context: Any
+) -> str:
+    """Render one of hypercare's templates; HTML ones are autoescaped.
+
+    The ``time`` filter shows a stored UTC time in ``tz`` (empty for None).
+    """
     import jinja2
 
     env = jinja2.Environment(
@@ -206,7 +218,7 @@ def render_template(name: str, *, is_markdown: bool = False, **context: Any) -> 
         keep_trailing_newline=True,
     )
     env.filters["md"] = md_escape
-    env.filters["hours"] = _hours_text
+    env.filters["time"] = lambda moment: format_time(moment, tz) if moment else ""
     return env.get_template(name).render(**context)
 
 
@@ -258,7 +270,7 @@ def _open_issue(row: dict[str, Any], as_of: datetime) -> dict[str, Any]:
         "assignee": row["assignee_then"],
         "escalation_level": row["escalation_level"],
         "reported_at": row["reported_at"],
-        "age_days": round(age.total_seconds() / 86400, 1),
+        "age": format_span(age / timedelta(minutes=1)),
         "next_step": step,
         "workaround": row["workaround"],
         "description": row["description"],
@@ -301,9 +313,9 @@ def _kpi_lines(kpis: dict[str, Any]) -> list[dict[str, Any]]:
     for key, stats in kpis["mttr"].items():
         if stats["count"]:
             value = (
-                f"{_hours_text(stats['mean_minutes'])} mean, "
-                f"{_hours_text(stats['median_minutes'])} median, "
-                f"{_hours_text(stats['p90_minutes'])} p90 ({stats['count']} resolved)"
+                f"{format_span(stats['mean_minutes'])} mean, "
+                f"{format_span(stats['median_minutes'])} median, "
+                f"{format_span(stats['p90_minutes'])} p90 ({stats['count']} resolved)"
             )
         else:
             value = "no data"
@@ -334,12 +346,6 @@ def _ratio_text(ratio: dict[str, Any]) -> str:
     if ratio.get("percent") is None:
         return "no data"
     return f"{ratio['percent']:g}% ({ratio['numerator']} of {ratio['denominator']})"
-
-
-def _hours_text(minutes: Any) -> str:
-    if minutes is None:
-        return "no data"
-    return f"{minutes / 60:.1f} h"
 
 
 def _charts(kpis: dict[str, Any], weeks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -10,7 +10,9 @@ are built from an allow-list of columns, never by removing fields.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypercare.core.issues import Stamp, get_issue, set_known
 from hypercare.errors import InputError
@@ -78,12 +80,18 @@ def known_issues(store: Store) -> list[KnownIssue]:
     ]
 
 
-def render_html(entries: list[KnownIssue], *, project: str, as_of: str) -> str:
-    """One self-contained HTML page; every value is escaped by the template."""
+def render_html(
+    entries: list[KnownIssue], *, project: str, as_of: datetime, tz: ZoneInfo
+) -> str:
+    """One self-contained HTML page; every value is escaped by the template.
+
+    Times are shown in ``tz`` (the config's time zone).
+    """
     from hypercare.core.handover import render_template as render
 
     return render(
         "known_issues.html.j2",
+        tz,
         project=project,
         as_of=as_of,
         issues=[entry.as_dict() for entry in entries],

@@ -30,7 +30,7 @@ from typing import Any
 
 from hypercare.config import Settings
 from hypercare.core.issues import Move, Stamp, get_issue, move
-from hypercare.core.when import from_iso, to_iso
+from hypercare.core.when import format_span, from_iso, to_iso
 from hypercare.errors import InputError, TransitionError
 from hypercare.models import OPEN_STATUSES, Issue
 from hypercare.store import messages as message_rows
@@ -59,7 +59,9 @@ class Owed:
         """The issue to run ``notify`` on to send this message."""
         return self.via if self.via is not None else self.issue_id
 
-    def as_row(self, as_of: datetime) -> dict[str, Any]:
+    def as_row(self, as_of: datetime, *, is_for_people: bool = False) -> dict[str, Any]:
+        """The row; for people, ``overdue`` in the one span form every report uses."""
+        overdue = as_of - from_iso(self.due_at)
         return {
             "reporter": self.reporter,
             "contact": self.contact,
@@ -68,7 +70,9 @@ class Owed:
             "priority": self.priority,
             "message": self.kind,
             "due_at": self.due_at,
-            "overdue": overdue_text(as_of - from_iso(self.due_at)),
+            "overdue": format_span(overdue / timedelta(minutes=1))
+            if is_for_people
+            else overdue_text(overdue),
             "via": self.via,
             "reason": self.reason,
         }
@@ -102,7 +106,10 @@ def owed(store: Store, settings: Settings, as_of: datetime) -> list[Owed]:
 
 
 def overdue_text(span: timedelta) -> str:
-    """'2d 3h', '1h 45m', '20m': how long a message has been due."""
+    """'2d 3h', '1h 45m', '20m': how long a message has been due.
+
+    The form of ``overdue`` in JSON and CSV, kept as it is pinned there.
+    """
     minutes = max(0, int(span.total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)

@@ -11,7 +11,8 @@ inject HTML into a chat or wiki; HTML goes through jinja2 with autoescape on,
 so nothing typed by a user is ever markup. Charts are PNG ``data:`` URIs:
 the HTML file is self-contained and safe to e-mail.
 
-Times in a document are already local to the config's time zone.
+Times in a document are already local to the config's time zone, in the one
+form people read everywhere (``when.format_time``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hypercare.core.charts import Chart, Series, png_data_uri, text_chart
-from hypercare.core.when import from_iso
+from hypercare.core.when import format_span, format_time
 
 if TYPE_CHECKING:
     from hypercare.core.brief import Brief
@@ -35,8 +36,9 @@ MAX_ROWS = 25
 
 Column = tuple[str, str]
 _LONE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-# Values coloured in HTML tables: clock states and criterion results.
-_STATES = ("missed", "at_risk", "met", "fail", "unknown", "pass")
+# Values coloured in HTML tables: clock states and criterion results (the
+# results shown in capitals, as everywhere people read them).
+_STATES = ("missed", "at_risk", "met", "FAIL", "UNKNOWN", "PASS")
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _css(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return "n"
     if value in _STATES:
-        return f"state-{value}"
+        return f"state-{str(value).lower()}"
     return ""
 
 
@@ -180,10 +182,10 @@ def _cell(value: Any) -> str:
 
 
 def local(moment: str | None, tz: ZoneInfo) -> str | None:
-    """A stored UTC time as ``YYYY-MM-DD HH:MM`` in ``tz``."""
+    """A stored UTC time as ``YYYY-MM-DD HH:MM ZONE`` in ``tz``."""
     if moment is None:
         return None
-    return from_iso(moment).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return format_time(moment, tz)
 
 
 def table(
@@ -233,13 +235,15 @@ def _p1p2_trend(days: list[dict[str, Any]]) -> Trend | None:
         "P1/P2 issues per day",
         tuple(row["date"][5:] for row in days),
         (
-            Series("opened", tuple(row["opened"] for row in days)),
+            Series("reported", tuple(row["opened"] for row in days)),
             Series("open at day end", tuple(row["open"] for row in days)),
         ),
     )
     week = days[-7:]
-    opened = sum(row["opened"] for row in week)
-    line = f"{opened} opened in the last {len(week)} days; {days[-1]['open']} open now"
+    reported = sum(row["opened"] for row in week)
+    line = (
+        f"{reported} reported in the last {len(week)} days; {days[-1]['open']} open now"
+    )
     return ("P1/P2", line), chart
 
 
@@ -267,9 +271,10 @@ def _mttr_trend(weeks: list[dict[str, Any]]) -> Trend | None:
         unit="hours",
         kind="bar",
     )
+    # The weekly means come rounded to a tenth of an hour (as in the JSON).
     line = " · ".join(
         f"{row['week']} "
-        + ("no data" if row["mean_hours"] is None else f"{row['mean_hours']:g} h")
+        + format_span(None if row["mean_hours"] is None else row["mean_hours"] * 60)
         for row in weeks
     )
     return ("MTTR per week", line), chart

@@ -25,7 +25,7 @@ from hypercare.core.criteria import evaluate
 from hypercare.core.measures import Kpis, Ratio, compute_kpis
 from hypercare.core.report_render import Document, Section
 from hypercare.core.sla import IssueClocks
-from hypercare.core.when import from_iso, to_iso
+from hypercare.core.when import format_span, format_time, from_iso, to_iso
 from hypercare.core.words import counted
 from hypercare.errors import InputError
 from hypercare.models import PRIORITIES
@@ -59,6 +59,9 @@ class Standup:
     kpis: dict[str, Any]
     exit_criteria: list[dict[str, Any]]
     trends: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Mean time to resolve per priority, unrounded, for people (not in JSON,
+    # whose kpis.mttr_hours are rounded to a tenth of an hour).
+    mttr_minutes: dict[str, float | None] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -157,6 +160,7 @@ def build_standup(
         kpis=key_kpis(kpis),
         exit_criteria=criteria,
         trends=trends(kpis),
+        mttr_minutes={key: stats.mean_minutes for key, stats in kpis.mttr.items()},
     )
 
 
@@ -362,7 +366,7 @@ _RESOLVED = (
     ("priority", "priority"),
     ("title", "title"),
     ("resolved_at", "resolved"),
-    ("hours_to_resolve", "hours to resolve"),
+    ("hours_to_resolve", "time to resolve"),
     ("sla_resolve", "resolve SLA"),
 )
 _REOPENED = (
@@ -379,7 +383,7 @@ _OPEN = (
     ("title", "title"),
     ("status", "status"),
     ("assignee", "owner"),
-    ("age_hours", "age (h)"),
+    ("age_hours", "age"),
     ("sla_acknowledge", "acknowledge SLA"),
     ("sla_resolve", "resolve SLA"),
     ("resolve_due_at", "resolve due"),
@@ -400,7 +404,7 @@ _STALE = (
     ("status", "status"),
     ("assignee", "owner"),
     ("last_event_at", "last update"),
-    ("idle_hours", "idle (h)"),
+    ("idle_hours", "idle"),
 )
 _AWAITING = (
     ("id", "#"),
@@ -408,26 +412,36 @@ _AWAITING = (
     ("title", "title"),
     ("assignee", "owner"),
     ("resolved_at", "resolved"),
-    ("waiting_hours", "waiting (h)"),
+    ("waiting_hours", "waiting"),
     ("is_overdue", "overdue"),
 )
+# Hour figures people read as spans ("1d 6h 01m"), each measured again from
+# its two stored times (None: the as-of moment), as the JSON hours are
+# rounded; the JSON keeps the hours.
+_SPANS = {
+    "hours_to_resolve": ("reported_at", "resolved_at"),
+    "age_hours": ("reported_at", None),
+    "idle_hours": ("last_event_at", None),
+    "waiting_hours": ("resolved_at", None),
+}
 
 
 def layout(report: Standup, tz: ZoneInfo) -> Document:
     """The stand-up as sections, in the order the team walks through them."""
-    since, until = render.local(report.since, tz), render.local(report.as_of, tz)
+    since, until = format_time(report.since, tz), format_time(report.as_of, tz)
     day = (
         f"day {report.day} of hypercare"
         if report.day and report.day > 0
         else ("before go-live" if report.day is not None else "go-live not set")
     )
-    header = (f"{day} · as of {until} ({tz.key})", f"since the last stand-up: {since}")
+    header = (f"{day} · as of {until}", f"since the last stand-up: {since}")
 
     def issues(
         title: str, lines: list[dict[str, Any]], columns: Any, empty: str
     ) -> Section:
         # Most urgent first, so a cut-off table still shows what matters.
         ranked = sorted(lines, key=lambda line: _RANK.get(line["priority"], 9))
+        ranked = [_with_spans(line, report.as_of) for line in ranked]
         return Section(
             f"{title} ({len(lines)})",
             table=render.table(ranked, columns, tz),
@@ -458,7 +472,7 @@ def layout(report: Standup, tz: ZoneInfo) -> Document:
                 _AWAITING,
                 "No resolved issue awaits confirmation.",
             ),
-            kpi_section(report.kpis, tz),
+            kpi_section(report, tz),
             criteria_section(report.exit_criteria),
             render.trend_section(report.trends),
         ),
@@ -484,10 +498,26 @@ def _headline_section(report: Standup) -> Section:
     return Section("Open issues by priority", table=render.Table(columns, rows))
 
 
-def kpi_section(kpis: dict[str, Any], tz: ZoneInfo) -> Section:
+def _with_spans(line: dict[str, Any], as_of: str) -> dict[str, Any]:
+    """The line with its hour figures as spans (see ``_SPANS``)."""
+    shown = dict(line)
+    for key, (start, end) in _SPANS.items():
+        if line.get(key) is None:
+            continue
+        later = line.get(end) if end else as_of
+        if line.get(start) and later:
+            minutes = (from_iso(later) - from_iso(line[start])) / timedelta(minutes=1)
+        else:
+            minutes = line[key] * 60
+        shown[key] = format_span(minutes)
+    return shown
+
+
+def kpi_section(report: Standup, tz: ZoneInfo) -> Section:
     """Key KPIs as labelled lines; a figure without data says so."""
+    kpis = report.kpis
     mttr = " · ".join(
-        f"{key} {_num(stats['mean'], ' h')} (n={stats['count']})"
+        f"{key} {format_span(report.mttr_minutes.get(key))} (n={stats['count']})"
         for key, stats in kpis["mttr_hours"].items()
     )
     sla = " · ".join(
@@ -534,16 +564,13 @@ def criteria_section(criteria: list[dict[str, Any]]) -> Section:
         if criteria
         else ()
     )
+    rows = tuple({**c, "status": c["status"].upper()} for c in criteria)
     return Section(
         "Exit criteria at a glance",
         lines=lines,
-        table=render.Table(columns, tuple(criteria)),
+        table=render.Table(columns, rows),
         empty="No exit criteria are configured.",
     )
-
-
-def _num(value: float | None, unit: str = "") -> str:
-    return "no data" if value is None else f"{value:g}{unit}"
 
 
 def _share(ratio: dict[str, Any], of: str = "") -> str:

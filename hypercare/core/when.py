@@ -1,4 +1,11 @@
-"""Reading times and durations typed by people; all results are UTC.
+"""Reading times and durations typed by people, and writing them for people.
+
+Read times are UTC. Written for people, a time is local to the config's time
+zone with the zone's short name (``format_time``: "2026-03-13 09:00 CET") and
+a duration is days, hours and minutes (``format_span``: "1d 6h 01m"); every
+human form (tables, Markdown, HTML, text lines) uses these two, so a time or
+an MTTR reads the same in every command. JSON, CSV and JUnit keep UTC
+ISO-8601 (``to_iso``) and numbers: they are for programs.
 
 Accepted WHEN forms (see ``ACCEPTED``): ISO 8601, numeric dates in the
 configured day/month order, written dates ("5 Mar 2026 14:30"), and relative
@@ -77,6 +84,33 @@ def to_iso(moment: datetime) -> str:
 def from_iso(text: str) -> datetime:
     """Read a stored timestamp back as an aware UTC datetime."""
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def format_time(moment: datetime | str, tz: ZoneInfo) -> str:
+    """A time (or a stored UTC stamp) as people read it: ``2026-03-13 09:00 CET``.
+
+    The zone's short name follows daylight saving (CET in winter, CEST in
+    summer for Europe/Berlin), so a time is never ambiguous.
+    """
+    if isinstance(moment, str):
+        moment = from_iso(moment)
+    local = moment.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def format_span(minutes: float | None) -> str:
+    """A duration in minutes as people read it: ``2d 3h 04m``, ``5h 07m``, ``42m``.
+
+    Real (wall-clock) time, rounded to the minute; "no data" for None.
+    """
+    if minutes is None:
+        return "no data"
+    total = round(minutes)
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h {mins:02d}m"
+    return f"{hours}h {mins:02d}m" if hours else f"{mins}m"
 
 
 def parse_when(text: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> datetime:
