@@ -66,9 +66,65 @@ def test_show_json_keys_are_stable(project: Path) -> None:
 
     shown = run("show", "1", "--format", "json").json()
 
-    assert list(shown) == ["issue", "events"]
+    assert list(shown) == ["issue", "events", "clocks"]
     assert list(shown["issue"]) == ISSUE_KEYS
     assert list(shown["events"][0]) == EVENT_KEYS
+    assert list(shown["clocks"]) == [
+        "issue_id",
+        "priority",
+        "status",
+        "acknowledge",
+        "resolve",
+        "cycles",
+        "resolve_total_minutes",
+    ]
+
+
+def test_show_gives_both_clocks_with_every_resolve_cycle(project: Path) -> None:
+    # A P2 (24x7: acknowledge in 1 h, resolve in 8 h) reported 10:00 UTC,
+    # acknowledged 10:30, on hold 12:00-14:00, resolved 20:00: 10 h less the
+    # 2 h on hold is 8 h, just within target. Reopened at 09:00 the next day
+    # and open at 19:00: a second cycle of 10 h, 2 h past its due time 17:00.
+    run(
+        "log",
+        "Payslip blank",
+        "--reported-at",
+        "2026-03-03 10:00",
+        "--at",
+        "2026-03-03 10:00",
+        "--impact",
+        "medium",
+        "--urgency",
+        "immediate",
+    )
+    for move, at, *extra in [
+        ("ack", "2026-03-03 10:30"),
+        ("hold", "2026-03-03 12:00", "--reason", "vendor"),
+        ("start", "2026-03-03 14:00"),
+        ("resolve", "2026-03-03 20:00"),
+        ("reopen", "2026-03-04 09:00", "--reason", "blank again"),
+    ]:
+        run(move, "1", "--at", at, *extra)
+
+    lines = run("show", "1", "--as-of", "2026-03-04 19:00").stdout.splitlines()
+
+    start = lines.index("SLA clocks")
+    table = [line.split("  ") for line in lines[start + 1 : start + 6]]
+    cells = [[cell.strip() for cell in row if cell.strip()] for row in table]
+    assert cells == [
+        ["clock", "state", "target", "elapsed", "left", "due"],
+        ["acknowledge", "met", "1h 00m", "30m", "30m", "2026-03-03 11:00 UTC"],
+        ["resolve, cycle 1", "met", "8h 00m", "8h 00m", "0m", "2026-03-03 20:00 UTC"],
+        [
+            "resolve, cycle 2",
+            "missed",
+            "8h 00m",
+            "10h 00m",
+            "2h 00m over",
+            "2026-03-04 17:00 UTC",
+        ],
+        ["resolve, all cycles", "18h 00m"],
+    ]
 
 
 def test_list_json_keys_are_stable(project: Path) -> None:

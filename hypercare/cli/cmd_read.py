@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import IssueNumber, TableFormat, check_format, one_of
-from hypercare.core.when import to_iso
+from hypercare.cli.options import AsOf, IssueNumber, TableFormat, check_format, one_of
+from hypercare.core.when import format_span, format_time, to_iso
 from hypercare.errors import InputError
 from hypercare.models import (
     CHANNELS,
@@ -22,6 +23,9 @@ from hypercare.models import (
     STATUSES,
     TYPES,
 )
+
+if TYPE_CHECKING:
+    from hypercare.core.sla import Clock, IssueClocks
 
 LIST_COLUMNS = [
     ("id", "#"),
@@ -172,20 +176,25 @@ def _describe(event: dict[str, object], tz: ZoneInfo | None) -> str:
     return "; ".join(parts)
 
 
-def show(number: IssueNumber, fmt: TableFormat = "table") -> None:
-    """Show one issue with its whole timeline.
+def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") -> None:
+    """Show one issue with its whole timeline and its SLA clocks.
 
-    Example: hypercare show 12 --format json
+    The clocks (acknowledge, resolve) are as of --as-of, default now.
+
+    Example: hypercare show 12 --as-of "2026-03-05 09:00" --format json
     """
     from hypercare.core.issues import timeline
+    from hypercare.core.sla import clocks_for
 
     check_format(fmt, output.FORMATS_TABULAR)
     env = current()
     tz = env.settings().tz
     issue, events = timeline(env.store(), number)
+    clocks = clocks_for(issue, events, env.settings(), env.as_of(as_of))
     event_rows = [event.as_dict() for event in events]
     if fmt == "json":
-        output.emit_json({"issue": issue.public(), "events": event_rows})
+        shown = {"issue": issue.public(), "events": event_rows}
+        output.emit_json({**shown, "clocks": clocks.as_dict()})
         return
     for row in event_rows:
         row["what"] = _describe(row, None if fmt == "csv" else tz)
@@ -201,7 +210,54 @@ def show(number: IssueNumber, fmt: TableFormat = "table") -> None:
         title=f"Issue {issue.id}",
     )
     output.echo()
+    output.emit_rows(
+        _clock_rows(clocks, tz), CLOCK_COLUMNS, "table", title="SLA clocks"
+    )
+    output.echo()
     output.emit_rows(event_rows, EVENT_COLUMNS, "table", title="Timeline", tz=tz)
+
+
+CLOCK_COLUMNS = [
+    ("clock", "clock"),
+    ("state", "state"),
+    ("target", "target"),
+    ("elapsed", "elapsed"),
+    ("remaining", "left"),
+    ("due", "due"),
+]
+
+
+def _clock_rows(clocks: IssueClocks, tz: ZoneInfo) -> list[dict[str, str]]:
+    """Acknowledge, then resolve: each cycle when it was reopened, and the total."""
+    named = [("acknowledge", clocks.acknowledge)]
+    if len(clocks.cycles) > 1:
+        named += [(f"resolve, cycle {n}", c) for n, c in enumerate(clocks.cycles, 1)]
+    else:
+        named.append(("resolve", clocks.resolve))
+    rows = [_clock_row(name, clock, tz) for name, clock in named]
+    if len(clocks.cycles) > 1:
+        total = clocks.resolve_total.total_seconds() / 60
+        rows.append({"clock": "resolve, all cycles", "elapsed": format_span(total)})
+    return rows
+
+
+def _clock_row(name: str, clock: Clock, tz: ZoneInfo) -> dict[str, str]:
+    def span(value: timedelta | None) -> str:
+        return "" if value is None else format_span(value.total_seconds() / 60)
+
+    remaining = clock.remaining
+    if remaining is not None and remaining < timedelta(0):
+        left = f"{span(-remaining)} over"
+    else:
+        left = span(remaining)
+    return {
+        "clock": name,
+        "state": clock.state.replace("_", " "),
+        "target": span(clock.target) or "none",
+        "elapsed": span(clock.elapsed),
+        "remaining": left,
+        "due": format_time(clock.due_at, tz) if clock.due_at else "",
+    }
 
 
 def register(app: typer.Typer) -> None:
