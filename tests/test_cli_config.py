@@ -43,7 +43,20 @@ def test_init_refuses_to_overwrite_without_force(project: Path) -> None:
         f"Error: {project / 'hypercare.toml'} already exists; pass --force to "
         "overwrite it\n"
     )
-    run("init", "--force")
+
+
+def test_init_force_rewrites_the_config_and_keeps_the_data(project: Path) -> None:
+    run("log", "Kept through init --force")
+
+    result = run("init", "--force")
+
+    assert result.stdout == (
+        f"Wrote {project / 'hypercare.toml'}\n"
+        f"Kept {project / 'hypercare.db'} and the data in it\n"
+    )
+    assert [i["title"] for i in run("list", "--format", "json").json()] == [
+        "Kept through init --force"
+    ]
 
 
 def test_init_with_a_bad_zone_writes_nothing(isolated: Path) -> None:

@@ -43,11 +43,14 @@ def init(
     when = env.now()
     if go_live is not None:
         when = parse_when(go_live, now=env.now(), tz=local, day_first=True)
-    settings = init_project(
+    started = init_project(
         folder.resolve(), name=name, go_live=when, timezone=tz, is_forced=force
     )
-    output.echo(f"Wrote {settings.path}")
-    output.echo(f"Created {settings.database_path}")
+    output.echo(f"Wrote {started.settings.path}")
+    if started.is_database_new:
+        output.echo(f"Created {started.settings.database_path}")
+    else:
+        output.echo(f"Kept {started.settings.database_path} and the data in it")
 
 
 def matrix(fmt: TableFormat = "table") -> None:

@@ -57,7 +57,7 @@ def build_demo(folder: Path, *, now: datetime, is_forced: bool) -> Demo:
 
     settings = init_project(
         folder, name="ServiceNow demo", go_live=GO_LIVE, timezone="UTC", is_forced=True
-    )
+    ).settings
     assert settings.database_path is not None
     store = open_store(settings.database_path)
     try:

@@ -7,6 +7,7 @@ file behind.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -16,10 +17,21 @@ from hypercare.config import CONFIG_NAME, Settings, default_document, parse_sett
 from hypercare.errors import InputError
 
 
+@dataclass(frozen=True)
+class Started:
+    settings: Settings
+    # False when --force rewrote the config beside a database kept as it was.
+    is_database_new: bool
+
+
 def init_project(
     folder: Path, *, name: str, go_live: datetime, timezone: str, is_forced: bool
-) -> Settings:
-    """Write the config and create the database; InputError if one exists."""
+) -> Started:
+    """Write the config and create the database; InputError if a config exists.
+
+    An existing database is kept, data and all: ``--force`` rewrites only the
+    config.
+    """
     path = folder / CONFIG_NAME
     if path.exists() and not is_forced:
         raise InputError(f"{path} already exists; pass --force to overwrite it")
@@ -32,5 +44,6 @@ def init_project(
     path.write_text(tomli_w.dumps(document), encoding="utf-8")
     database = settings.database_path
     assert database is not None
+    is_new = not database.exists()
     create_store(database).close()
-    return settings
+    return Started(settings, is_new)
