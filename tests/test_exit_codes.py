@@ -123,3 +123,24 @@ def test_text_that_is_not_utf8_is_bad_input(project: Path) -> None:
         "terminal or file uses UTF-8\n"
     )
     assert run("list", "--format", "json").json() == []
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("triage", "1", "--impact"),
+            "Error: Option '--impact' requires an argument "
+            "(see 'hypercare triage --help')",
+        ),
+        (
+            ("--bogus", "list"),
+            "Error: No such option: --bogus (Possible options: --verbose) "
+            "(see 'hypercare --help')",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_right_help(
+    project: Path, args: tuple[str, ...], line: str
+) -> None:
+    assert run(*args, expect=ExitCode.BAD_INPUT).stderr == line + "\n"

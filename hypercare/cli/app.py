@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer._click.exceptions import UsageError
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from hypercare import __version__
@@ -42,7 +42,7 @@ class _Group(TyperGroup):
             raise
         except UsageError as exc:
             # One line, like every other bad input, naming where help is.
-            where = exc.ctx.command_path if exc.ctx else "hypercare"
+            where = exc.ctx.command_path if exc.ctx else _named_command(ctx)
             output.error(f"{exc.format_message().rstrip('.')} (see '{where} --help')")
             raise typer.Exit(ExitCode.BAD_INPUT) from None
         except BrokenPipeError:
@@ -79,10 +79,31 @@ class _Group(TyperGroup):
         finally:
             context.current().close()
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # A usage error in the root's own options (`hypercare --bogus`) is one
+        # line too, not click's usage block.
+        try:
+            return list(super().parse_args(ctx, args))
+        except NoArgsIsHelpError:
+            raise  # bare `hypercare`: show the help, as asked
+        except UsageError as exc:
+            output.error(f"{exc.format_message().rstrip('.')} (see 'hypercare --help')")
+            raise typer.Exit(ExitCode.BAD_INPUT) from None
+
     def list_commands(self, ctx: Any) -> list[str]:
         # Commands in the order they were registered, which follows the
         # flow of an issue, rather than alphabetically.
         return list(self.commands)
+
+
+def _named_command(ctx: Any) -> str:
+    """``hypercare CMD`` for an error raised without its command's context.
+
+    Some option errors ("requires an argument") carry no context; the root's
+    own context still names the command it was running.
+    """
+    name = getattr(ctx, "invoked_subcommand", None)
+    return f"hypercare {name}" if name else "hypercare"
 
 
 def _describe_os_error(exc: OSError) -> str:
