@@ -144,3 +144,16 @@ def test_a_usage_error_is_one_line_naming_the_right_help(
     project: Path, args: tuple[str, ...], line: str
 ) -> None:
     assert run(*args, expect=ExitCode.BAD_INPUT).stderr == line + "\n"
+
+
+def test_a_device_given_as_the_database_is_named(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYPERCARE_DB", "/dev/null")
+
+    result = run("list", expect=ExitCode.BAD_INPUT)
+
+    assert result.stderr == (
+        "Error: /dev/null is not a database file (it is a device or another "
+        "special file); pass --db the hypercare.db file\n"
+    )

@@ -94,6 +94,11 @@ def open_store(path: Path) -> Store:
             f"{path} is a folder, not a database file; pass --db the hypercare.db "
             "file in it"
         )
+    if path.exists() and not path.is_file():
+        raise StoreError(
+            f"{path} is not a database file (it is a device or another special "
+            "file); pass --db the hypercare.db file"
+        )
     if not path.is_file():
         raise StoreError(
             f"database {path} does not exist; run 'hypercare init' to create it "
