@@ -313,6 +313,56 @@ def test_no_progress_bar_when_not_a_terminal(project: Path) -> None:
     assert result.stderr == ""
 
 
+def _servicenow_head(path: Path, line: int, extra: str) -> Path:
+    """The first 40 lines of the real export, with ``extra`` added to ``line``."""
+    with SERVICENOW_CSV.open(newline="", encoding="utf-8") as handle:
+        lines = [next(handle) for _ in range(40)]
+    lines[line - 1] = lines[line - 1].rstrip("\n") + extra + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_a_quote_left_open_is_refused_naming_its_line(project: Path) -> None:
+    # Without strict reading, lines 5-40 became one field of line 5's row:
+    # 39 rows read, one issue stored, and no complaint.
+    path = _servicenow_head(project / "quote.csv", 5, ',"unterminated')
+
+    result = run("import", "servicenow", str(path), "--skip-bad", expect=2)
+
+    assert result.stderr.splitlines() == [
+        f"Error: {path} line 5: a quoted field starts on this row and is never "
+        "closed, so every line after it would be read into it; nothing was "
+        'imported. Close the quote or remove the stray "'
+    ]
+    assert _counts(project) == (0, 0)
+
+
+def test_a_row_wider_than_the_header_is_a_bad_row(project: Path) -> None:
+    path = _servicenow_head(project / "wide.csv", 5, ",extra")
+
+    result = run("import", "servicenow", str(path), expect=2)
+
+    assert result.stderr.splitlines() == [
+        f"Error: {path} line 5: the row has 37 fields, the header 36; check the "
+        "delimiters and quoting; nothing was imported. Fix the file, or pass "
+        "--skip-bad to import the rest"
+    ]
+    assert _counts(project) == (0, 0)
+    summary = run(
+        "import", "servicenow", str(path), "--skip-bad", "--format", "json"
+    ).json()
+    assert summary["skipped"] == [
+        {
+            "line": 5,
+            "reason": "the row has 37 fields, the header 36; check the delimiters "
+            "and quoting",
+        }
+    ]
+    # Lines 2-40 hold 39 events; the one on line 5 is left out.
+    assert summary["events"]["rejected"] == 1
+    assert _counts(project)[1] - summary["issues"]["added"] == 39 - 1
+
+
 def test_reimport_of_a_shorter_history_is_rejected(
     project: Path, tmp_path: Path
 ) -> None:

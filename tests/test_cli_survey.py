@@ -163,6 +163,17 @@ def test_answers_link_to_issues_by_number_or_ref(project: Path) -> None:
             "answers.csv line 3: answer id a1 was already given on line 2 "
             "with score 5, here 4; keep one of them",
         ),
+        (
+            'a1,5,2026-03-03 10:00,"Great\na2,4,2026-03-03 11:00,,\n',
+            "answers.csv line 2: a quoted field starts on this row and is never "
+            "closed, so every line after it would be read into it; nothing was "
+            'imported. Close the quote or remove the stray "',
+        ),
+        (
+            "a1,5,2026-03-03 10:00,,,x\n",
+            "answers.csv line 2: the row has 6 fields, the header 5; check the "
+            "delimiters and quoting",
+        ),
     ],
 )
 def test_a_bad_row_names_its_line_and_writes_nothing(

@@ -9,6 +9,9 @@ module does the rest, the same way for every source:
   without a byte-order mark, ``,`` ``;`` tab or ``|`` between fields, quoted
   fields over several lines) and keeps the line each row starts on. Repeated
   column names are all kept. Nothing holds the whole file: memory stays flat.
+  A quote that is never closed would swallow the rest of the file into one
+  field: reading is strict, so it is refused naming the row it opens on. A
+  row with more fields than the header is a bad row.
 * **Times.** ``TimeReader`` reads the source's known formats with
   ``strptime`` (and a hand-written fast path for ``d/m/Y H:M``), caches what
   it read, and falls back to ``core.when`` for odd values. Times without a
@@ -189,8 +192,11 @@ class Rows:
             raise InputError(f"{path} is empty; give a CSV file with a header row")
         delimiter = max(_DELIMITERS, key=first.count)
         lines = itertools.chain([first], self._handle)
-        self._reader = csv.reader(lines, delimiter=delimiter)
+        # Strict: a quote left open raises at the end of the file instead of
+        # silently reading every line after it into one field.
+        self._reader = csv.reader(lines, delimiter=delimiter, strict=True)
         self.header = [name.strip() for name in next(self._reader)]
+        self.bad_rows: list[BadRow] = []  # rows the reader itself refused
         self._index: dict[str, list[int]] = {}
         for position, name in enumerate(self.header):
             self._index.setdefault(name.casefold(), []).append(position)
@@ -225,23 +231,34 @@ class Rows:
         return position
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        """Each row with its first line; a row wider than the header is kept back.
+
+        Such a row (a stray delimiter or quote) goes to ``bad_rows`` instead.
+        """
         width = len(self.header)
         reader = self._reader
+        line = reader.line_num + 1
         try:
-            line = reader.line_num + 1
             for cells in reader:
-                if len(cells) < width:
+                if len(cells) > width:
+                    self.bad_rows.append(
+                        BadRow(
+                            line,
+                            f"the row has {len(cells)} fields, the header "
+                            f"{width}; check the delimiters and quoting",
+                        )
+                    )
+                elif len(cells) < width:
                     if not any(cells):
                         line = reader.line_num + 1
                         continue  # blank line
                     cells += [""] * (width - len(cells))
-                yield line, cells
+                    yield line, cells
+                else:
+                    yield line, cells
                 line = reader.line_num + 1
         except csv.Error as exc:
-            raise ImportRowError(
-                f"{self.path} line {reader.line_num}: cannot read the CSV ({exc}); "
-                "check the quoting"
-            ) from None
+            raise ImportRowError(csv_problem(self.path, line, exc)) from None
         except UnicodeDecodeError:
             raise ImportRowError(
                 f"{self.path} near line {reader.line_num} is not UTF-8 text; "
@@ -258,6 +275,17 @@ class Rows:
     def close(self) -> None:
         self._handle.close()
         self._progress.close()  # a GzipFile leaves the file it reads open
+
+
+def csv_problem(path: Path, line: int, exc: csv.Error) -> str:
+    """The refusal for a row the csv module cannot split; ``line`` is its first."""
+    if str(exc) == "unexpected end of data":
+        return (
+            f"{path} line {line}: a quoted field starts on this row and is never "
+            "closed, so every line after it would be read into it; nothing was "
+            'imported. Close the quote or remove the stray "'
+        )
+    return f"{path} line {line}: cannot read the CSV ({exc}); check the quoting"
 
 
 @contextmanager
@@ -444,6 +472,9 @@ def run_import(
                     if on_progress is not None:
                         on_progress(rows.bytes_read)
             writer.write(pending)
+            for bad in rows.bad_rows:
+                _note_bad(summary, bad, importer.rows_are_events)
+            summary.bad_rows.sort(key=lambda bad: bad.line)
             summary.rows_read = rows.rows_read
             summary.notes.update(importer.notes())
             if summary.bad_count and not skip_bad:
