@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import shutil
@@ -213,6 +214,20 @@ def test_a_bad_line_is_refused_naming_it_and_nothing_is_written(
 
     assert result.stderr == f"Error: bad.jsonl {error}\n"
     assert all(not rows for rows in dump(project / "copy" / "hypercare.db").values())
+
+
+def test_a_cut_gzip_export_is_refused_naming_it(small: Path) -> None:
+    packed = gzip.compress(run("export").stdout.encode(), mtime=0)
+    Path("all.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+    copy = new_project(small / "copy")
+
+    result = run(*copy, "import", "jsonl", "all.jsonl.gz", expect=2)
+
+    assert result.stderr == (
+        "Error: all.jsonl.gz is a damaged gzip file (it ends early); compress the "
+        "export again, or import the uncompressed file\n"
+    )
+    assert all(not rows for rows in dump(small / "copy" / "hypercare.db").values())
 
 
 def test_an_export_whose_rows_point_nowhere_is_refused(small: Path) -> None:

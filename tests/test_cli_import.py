@@ -8,6 +8,7 @@ The ServiceNow file is imported once per session and copied for each test.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import shutil
 import sqlite3
@@ -361,6 +362,34 @@ def test_a_row_wider_than_the_header_is_a_bad_row(project: Path) -> None:
     # Lines 2-40 hold 39 events; the one on line 5 is left out.
     assert summary["events"]["rejected"] == 1
     assert _counts(project)[1] - summary["issues"]["added"] == 39 - 1
+
+
+def _damaged_gzip(path: Path, damage: str) -> Path:
+    packed = bytearray(gzip.compress(BAD_DATE_CSV.read_bytes(), mtime=0))
+    if damage == "cut":
+        packed = packed[: len(packed) // 2]
+    else:
+        packed[40:60] = b"x" * 20  # inside the deflate stream
+    path.write_bytes(packed)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("damage", "what"),
+    [("cut", "it ends early"), ("corrupt", "it cannot be decompressed")],
+)
+def test_a_damaged_gzip_file_is_refused_naming_it(
+    project: Path, damage: str, what: str
+) -> None:
+    path = _damaged_gzip(project / "bad.csv.gz", damage)
+
+    result = run("import", "servicenow", str(path), "--skip-bad", expect=2)
+
+    assert result.stderr.splitlines() == [
+        f"Error: {path} is a damaged gzip file ({what}); compress the export again, "
+        "or import the uncompressed file"
+    ]
+    assert _counts(project) == (0, 0)
 
 
 def test_reimport_of_a_shorter_history_is_rejected(

@@ -47,6 +47,7 @@ import gzip
 import io
 import itertools
 import json
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,6 +65,8 @@ BATCH = 500  # issues per round of lookups and executemany writes
 _SHOWN_BAD = 5  # bad lines named in the refusal message
 _KEPT_BAD = 1000  # bad rows kept for the summary; the rest are only counted
 _DELIMITERS = ",;\t|"
+# What reading a damaged .gz raises: cut short, a bad header, corrupt data.
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=True).encode
 _DONE = ("resolved", "closed", "duplicate", "rejected", "deferred")
 # Columns an earlier import set that a later snapshot does not move back.
@@ -187,6 +190,9 @@ class Rows:
             raise InputError(
                 f"{path} is not UTF-8 text; export the file as UTF-8 (CSV UTF-8)"
             ) from None
+        except _GZIP_ERRORS as exc:
+            self.close()
+            raise gzip_problem(path, exc) from None
         if not first.strip():
             self.close()
             raise InputError(f"{path} is empty; give a CSV file with a header row")
@@ -264,6 +270,8 @@ class Rows:
                 f"{self.path} near line {reader.line_num} is not UTF-8 text; "
                 "export the file as UTF-8"
             ) from None
+        except _GZIP_ERRORS as exc:
+            raise gzip_problem(self.path, exc) from None
         finally:
             self.close()  # read once: the file is closed when the rows end
 
@@ -292,7 +300,8 @@ def csv_problem(path: Path, line: int, exc: csv.Error) -> str:
 def open_text(path: Path) -> Iterator[IO[str]]:
     """A plain or gzip-compressed UTF-8 file as text, for readers other than Rows.
 
-    Raises InputError naming the file when what is read is not UTF-8.
+    Raises InputError naming the file when what is read is not UTF-8, or is a
+    damaged gzip file.
     """
     handle, raw = _open_text(path)
     try:
@@ -301,9 +310,20 @@ def open_text(path: Path) -> Iterator[IO[str]]:
         raise InputError(
             f"{path} is not UTF-8 text; export the file as UTF-8"
         ) from None
+    except _GZIP_ERRORS as exc:
+        raise gzip_problem(path, exc) from None
     finally:
         handle.close()
         raw.close()
+
+
+def gzip_problem(path: Path, exc: Exception) -> InputError:
+    """The refusal for a .gz file that cannot be decompressed to its end."""
+    what = "it ends early" if isinstance(exc, EOFError) else "it cannot be decompressed"
+    return InputError(
+        f"{path} is a damaged gzip file ({what}); compress the export again, or "
+        "import the uncompressed file"
+    )
 
 
 def _open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
