@@ -216,6 +216,34 @@ def test_a_bad_line_is_refused_naming_it_and_nothing_is_written(
     assert all(not rows for rows in dump(project / "copy" / "hypercare.db").values())
 
 
+@pytest.mark.parametrize(
+    ("version", "shown", "fix"),
+    [
+        (99, "99", "import it with the newer hypercare that wrote it"),
+        (None, "null", "write it again with 'hypercare export --format jsonl'"),
+        ("1", '"1"', "write it again with 'hypercare export --format jsonl'"),
+    ],
+)
+def test_an_export_of_another_format_version_is_refused(
+    small: Path, version: object, shown: str, fix: str
+) -> None:
+    lines = run("export").stdout.splitlines()
+    header = json.loads(lines[0])
+    header["version"] = version
+    Path("other.jsonl").write_text(
+        "\n".join([json.dumps(header), *lines[1:]]) + "\n", encoding="utf-8"
+    )
+    copy = new_project(small / "copy")
+
+    result = run(*copy, "import", "jsonl", "other.jsonl", expect=2)
+
+    assert result.stderr == (
+        f"Error: other.jsonl line 1: the export is format version {shown}, this "
+        f"hypercare reads version 1; {fix}\n"
+    )
+    assert all(not rows for rows in dump(small / "copy" / "hypercare.db").values())
+
+
 def test_a_cut_gzip_export_is_refused_naming_it(small: Path) -> None:
     packed = gzip.compress(run("export").stdout.encode(), mtime=0)
     Path("all.jsonl.gz").write_bytes(packed[: len(packed) // 2])

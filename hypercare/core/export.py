@@ -14,9 +14,9 @@ Format of ``hypercare export`` (``--format jsonl``), one JSON object a line:
 ``import jsonl`` writes those rows back, ids and all, in one transaction, so
 the new database holds the same rows as the old one. It refuses a database
 that already holds any row (merging two hypercares could not keep the issue
-numbers), an export of a different schema, and any line it cannot read,
-naming the line. Foreign keys are checked at commit, so the row order does
-not matter.
+numbers), an export of another format version or a different schema, and any
+line it cannot read, naming the line. Foreign keys are checked at commit, so
+the row order does not matter.
 
 ``--format csv`` is a flat CSV of the issues (every column), for
 spreadsheets; it is not meant to be imported back.
@@ -166,6 +166,19 @@ def _check_header(record: dict[str, Any], number: int, path: Path) -> None:
         raise ImportRowError(
             f"{path} line {number}: not a hypercare export (no '_export' header); "
             "write one with 'hypercare export --format jsonl'"
+        )
+    version = record.get("version")
+    if type(version) is not int or version != VERSION:
+        # A newer hypercare may lay its rows out differently: reading them
+        # as version 1 could store wrong values without a complaint.
+        fix = (
+            "import it with the newer hypercare that wrote it"
+            if type(version) is int and version > VERSION
+            else "write it again with 'hypercare export --format jsonl'"
+        )
+        raise ImportRowError(
+            f"{path} line {number}: the export is format version "
+            f"{json.dumps(version)}, this hypercare reads version {VERSION}; {fix}"
         )
     schema = record.get("schema")
     if schema != list(MIGRATION_NAMES):
