@@ -196,6 +196,20 @@ def test_import_into_a_database_with_data_is_refused(small: Path) -> None:
             '{"table": "issues", "row": {"id": 1, "colour": "red"}}',
             "line 2: table issues has no column 'colour'",
         ),
+        (
+            '{"table": "issues", "row": {"id": 1000000000000000000000000000000}}',
+            "line 2: issues.id is a whole number too large for SQLite (beyond 64 "
+            "bits); the export was changed by hand, export it again",
+        ),
+        (
+            '{"table": "issues", "row": {"id": 1, "title": ["a"]}}',
+            "line 2: issues.title holds a JSON list; an export holds values as "
+            "stored (text, a number or null); export it again",
+        ),
+        (
+            '{"table": "issues", "row": {"id": ' + "9" * 5000 + "}}",
+            "line 2: not valid JSON (a number with too many digits)",
+        ),
     ],
 )
 def test_a_bad_line_is_refused_naming_it_and_nothing_is_written(

@@ -306,3 +306,19 @@ def test_creation_event_carries_the_whole_first_row(tmp_path: Path) -> None:
         "reporter": "Caller 1",
         "channel": "phone",
     }
+
+
+@pytest.mark.parametrize(
+    "count", ["99999999999999999999999", "9223372036854775808", "²"]
+)
+def test_replay_refuses_a_reassignment_count_sqlite_cannot_hold(
+    tmp_path: Path, count: str
+) -> None:
+    body = _incident([("New", "29/2/2016 01:10")]).replace(",?,0,", f",?,{count},")
+    assert _replay(tmp_path, body) == [
+        BadRow(
+            2,
+            f"reassignment_count '{count}' is not a whole number from 0 to "
+            "9223372036854775807",
+        )
+    ]

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hypercare.core.importing import open_text
+from hypercare.core.importing import INTEGER_RANGE, open_text
 from hypercare.core.issues import fold_mismatch
 from hypercare.errors import ImportRowError, InputError
 from hypercare.models import ISSUE_COLUMNS
@@ -150,9 +150,14 @@ def _flush(
 def _read(text: str, number: int, path: Path) -> dict[str, Any]:
     try:
         record = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # also a number past int's 4,300-digit limit
+        reason = (
+            exc.msg
+            if isinstance(exc, json.JSONDecodeError)
+            else "a number with too many digits"
+        )
         raise ImportRowError(
-            f"{path} line {number}: not valid JSON ({exc.msg})"
+            f"{path} line {number}: not valid JSON ({reason})"
         ) from None
     if not isinstance(record, dict) or "table" not in record:
         raise ImportRowError(
@@ -217,4 +222,17 @@ def _row(
         raise ImportRowError(
             f"{path} line {number}: table {table} has no column '{unknown[0]}'"
         )
+    for column, value in row.items():
+        if isinstance(value, dict | list):
+            raise ImportRowError(
+                f"{path} line {number}: {table}.{column} holds a JSON "
+                f"{'object' if isinstance(value, dict) else 'list'}; an export holds "
+                "values as stored (text, a number or null); export it again"
+            )
+        if isinstance(value, int) and value not in INTEGER_RANGE:
+            raise ImportRowError(
+                f"{path} line {number}: {table}.{column} is a whole number too "
+                "large for SQLite (beyond 64 bits); the export was changed by "
+                "hand, export it again"
+            )
     return table, row

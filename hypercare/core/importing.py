@@ -65,6 +65,8 @@ BATCH = 500  # issues per round of lookups and executemany writes
 _SHOWN_BAD = 5  # bad lines named in the refusal message
 _KEPT_BAD = 1000  # bad rows kept for the summary; the rest are only counted
 _DELIMITERS = ",;\t|"
+# SQLite's INTEGER is 64-bit signed: a larger Python int cannot be stored.
+INTEGER_RANGE = range(-(2**63), 2**63)
 # What reading a damaged .gz raises: cut short, a bad header, corrupt data.
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=True).encode
@@ -81,6 +83,17 @@ def _changes_json(changes: dict[str, Any]) -> str:
         # A stored time is plain ISO text: nothing in it needs escaping.
         return '{"updated_at": "' + str(changes["updated_at"]) + '"}'
     return _encode(changes)
+
+
+def whole_number(text: str) -> int | None:
+    """The number ``text`` spells in ASCII digits, if SQLite can store it, else None.
+
+    ``str.isdigit`` alone accepts digits ``int`` cannot read (such as "²").
+    """
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number in INTEGER_RANGE else None
 
 
 # --- what importers produce ----------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
-from hypercare.core.importing import csv_problem
+from hypercare.core.importing import csv_problem, whole_number
 from hypercare.core.when import parse_when, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError, NotFoundError
 from hypercare.store import surveys as sql
@@ -386,8 +386,9 @@ def _issue(
         return None
     if text in by_ref:
         return by_ref[text]
-    if text.isdigit() and sql.issue_exists(store.conn, int(text)):
-        return int(text)
+    number = whole_number(text)
+    if number is not None and sql.issue_exists(store.conn, number):
+        return number
     raise fail(
         f"issue '{text}' matches no issue number or external reference; import the "
         "issues first or drop columns.issue from the mapping"
