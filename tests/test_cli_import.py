@@ -731,6 +731,26 @@ def test_a_key_twice_in_one_export_is_refused(project: Path) -> None:
             "map.toml: columns.title '{Ref}: {Headline' is not a template like "
             "'{Key}: {Summary}' (expected '}' before end of string)",
         ),
+        # Python's format specs and conversions ran on the file's cells: a
+        # huge width exhausted memory, others padded or leaked its messages.
+        *(
+            (
+                f'key = "Ref"\ntitle = "{field}"\nreported_at = "Opened"\n',
+                f"map.toml: columns.title '{field}' formats a field ({field}); use "
+                "plain {Column name} fields, and {{ or }} for a brace",
+            )
+            for field in (
+                "{Headline!r:>5000000000}",
+                "{Headline:>30}",
+                "{Headline:d}",
+                "{Headline!s}",
+            )
+        ),
+        (
+            'key = "Ref"\ntitle = "{Ref}: {}"\nreported_at = "Opened"\n',
+            "map.toml: columns.title '{Ref}: {}' has an empty field {}; name a "
+            "column inside the braces",
+        ),
     ],
 )
 def test_a_mapping_must_match_the_file(
@@ -746,6 +766,24 @@ def test_a_mapping_must_match_the_file(
     result = run("import", "csv", "data.csv", "--mapping", "map.toml", expect=2)
 
     assert result.stderr == f"Error: {message}\n"
+    assert run("list", "--format", "json").json() == []
+
+
+def test_a_title_template_joins_plain_fields(project: Path) -> None:
+    Path("map.toml").write_text(
+        'source = "mine"\n[columns]\nkey = "Ref"\nreported_at = "Opened"\n'
+        'title = "{{{Ref}}} {headline}: {Headline.upper}"\n'
+    )
+    Path("data.csv").write_text(
+        "Ref,Headline,Opened,Headline.upper\nR-1,  One ,2026-11-21 10:00,X\n"
+    )
+
+    run("import", "csv", "data.csv", "--mapping", "map.toml")
+
+    # Names match columns in any case; "a.b" is a column name, not an attribute.
+    assert run("show", "1", "--format", "json").json()["issue"]["title"] == (
+        "{R-1} One: X"
+    )
 
 
 def test_a_closed_jira_issue_without_an_update_time_ends_closed(project: Path) -> None:
