@@ -701,6 +701,107 @@ def test_later_jira_export_updates_what_changed(project: Path, tmp_path: Path) -
     assert all(issue[name] == value for name, value in folded.items())
 
 
+def _jira_snapshot(name: str, status: str, updated: str) -> str:
+    """A one-issue Jira export: K-1, created 2026-11-21 10:00."""
+    Path(name).write_text(
+        "Issue key,Summary,Status,Priority,Created,Updated\n"
+        f"K-1,one,{status},High,2026-11-21 10:00,2026-11-21 {updated}\n"
+    )
+    return name
+
+
+def _timeline() -> list[tuple[str, str, str | None, str | None]]:
+    events = run("show", "1", "--format", "json").json()["events"]
+    return [
+        (e["kind"], e["at"][11:16], e["from_status"], e["to_status"]) for e in events
+    ]
+
+
+def test_an_older_jira_snapshot_leaves_the_issue_as_it_is(project: Path) -> None:
+    run("import", "jira", _jira_snapshot("done.csv", "Done", "12:00"))
+
+    result = run(
+        "import", "jira", _jira_snapshot("old.csv", "Open", "09:00"), "--format", "json"
+    )
+
+    # It used to store "resolved -> new" at 10:00, before the 12:00 resolve.
+    summary = result.json()
+    assert result.stderr == ""
+    assert summary["issues"] == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "rejected": 0,
+    }
+    assert summary["events"]["added"] == 0
+    assert summary["notes"] == {
+        "reopened": 0,
+        "rows_older_than_stored": 1,
+        "status_moves_not_allowed": 0,
+    }
+    assert run("show", "1", "--format", "json").json()["issue"]["status"] == "resolved"
+    assert _timeline() == [
+        ("imported", "10:00", None, "new"),
+        ("status", "12:00", "new", "resolved"),
+    ]
+    text = run("import", "jira", "old.csv").stdout
+    assert "  rows older than stored: 1\n" in text
+
+
+@pytest.mark.parametrize(
+    ("status", "steps"),
+    [
+        ("Open", [("status", "15:00", "resolved", "in_progress")]),
+        (
+            "Waiting for customer",
+            [
+                ("status", "15:00", "resolved", "in_progress"),
+                ("status", "15:00", "in_progress", "on_hold"),
+            ],
+        ),
+    ],
+)
+def test_a_later_jira_snapshot_reopens_a_resolved_issue(
+    project: Path, status: str, steps: list[tuple[str, str, str, str]]
+) -> None:
+    run("import", "jira", _jira_snapshot("done.csv", "Done", "12:00"))
+    later = _jira_snapshot("later.csv", status, "15:00")
+
+    summary = run("import", "jira", later, "--format", "json").json()
+
+    assert summary["issues"]["updated"] == 1
+    assert summary["notes"]["reopened"] == 1
+    assert _timeline() == [
+        ("imported", "10:00", None, "new"),
+        ("status", "12:00", "new", "resolved"),
+        *steps,
+    ]
+    issue = run("show", "1", "--format", "json").json()["issue"]
+    assert (issue["reopen_count"], issue["resolved_at"]) == (1, None)
+    # Jira's "Open" after a reopen stays in_progress: nothing moves back to new.
+    again = run("import", "jira", later, "--format", "json").json()
+    assert again["issues"]["unchanged"] == 1
+    assert again["events"]["added"] == 0
+    assert again["notes"]["status_moves_not_allowed"] == 0
+
+
+def test_a_jira_snapshot_cannot_move_out_of_a_final_state(project: Path) -> None:
+    run("import", "jira", _jira_snapshot("wont.csv", "Won't Do", "12:00"))
+
+    summary = run(
+        "import",
+        "jira",
+        _jira_snapshot("open.csv", "In Progress", "15:00"),
+        "-f",
+        "json",
+    ).json()
+
+    # The lifecycle has no move out of rejected (nor a reopen from it).
+    assert summary["notes"]["status_moves_not_allowed"] == 1
+    assert summary["issues"]["unchanged"] == 1
+    assert run("show", "1", "--format", "json").json()["issue"]["status"] == "rejected"
+
+
 def test_a_key_twice_in_one_export_is_refused(project: Path) -> None:
     Path("dup.csv").write_text(
         "Issue key,Summary,Status,Priority,Created\n"

@@ -23,11 +23,15 @@ module does the rest, the same way for every source:
   of the same issue with more history), the new events are appended and the
   issue counts as updated. A file of one row per issue (Jira, Zendesk) is a
   snapshot: when a later export shows an issue differently, its new comments
-  are appended and one event (a status event if the status moved) sets what
-  differs, at the time the file gives for its last move. In an event log, a
-  stored history that differs from the file's (the source rewrote history,
-  or the file holds only part of it) is rejected like a bad row: history is
-  append-only and is never rewritten.
+  are appended and an event sets what differs, at the time the file gives
+  for its last move, never before the stored issue's last change. A status
+  moves only as the lifecycle allows: a resolved or closed issue shown open
+  is reopened (to in_progress, counted); a move it does not allow keeps the
+  stored status (counted). A snapshot older than the stored issue's last
+  change is left out and counted: it would move the issue back. In an event
+  log, a stored history that differs from the file's (the source rewrote
+  history, or the file holds only part of it) is rejected like a bad row:
+  history is append-only and is never rewritten.
 * **Fold invariant.** The issue row written is the fold of its events'
   ``changes`` (creation event first), so it agrees with its history exactly
   as ``store.issues.add_event`` would leave it; the writes are batched
@@ -56,7 +60,9 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from hypercare.core.lifecycle import NEXT
 from hypercare.errors import ImportRowError, InputError
+from hypercare.models import OPEN_STATUSES
 from hypercare.store import importing as sql
 from hypercare.store.db import Store
 
@@ -70,9 +76,11 @@ INTEGER_RANGE = range(-(2**63), 2**63)
 # What reading a damaged .gz raises: cut short, a bad header, corrupt data.
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=True).encode
-_DONE = ("resolved", "closed", "duplicate", "rejected", "deferred")
+_REOPENABLE = ("resolved", "closed")
 # Columns an earlier import set that a later snapshot does not move back.
 _KEPT_ON_CATCH_UP = ("logged_at", "updated_at", "acknowledged_at", "reopen_count")
+# Columns only a status move may change: kept when the move is not allowed.
+_SET_BY_MOVES = ("status", "resolved_at", "closed_at", "hold_reason")
 
 
 def _changes_json(changes: dict[str, Any]) -> str:
@@ -129,11 +137,16 @@ class Draft:
 
 @dataclass
 class History:
-    """One issue as the file tells it: its reference and its events, in order."""
+    """One issue as the file tells it: its reference and its events, in order.
+
+    ``as_of`` is, for a snapshot row, when the source says it last changed
+    the issue (Jira's Updated), which may be later than any of its events.
+    """
 
     ref: str
     line: int
     events: list[Draft]
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -568,6 +581,10 @@ class _Writer:
         self.summary = summary
         self.next_id = sql.next_issue_id(conn)
         self.first_line: dict[str, int] = {}  # each issue's line in this file
+        if self.is_snapshot:
+            summary.notes.update(
+                reopened=0, rows_older_than_stored=0, status_moves_not_allowed=0
+            )
         sql.prepare_bulk(conn)
 
     def write(self, histories: list[History]) -> None:
@@ -668,8 +685,11 @@ class _Writer:
 
         A file with one row per issue is a snapshot: a later export shows
         the same issue with a new status or fields, not a longer history. Its
-        new comments are appended, then one event sets what differs from the
-        stored row, at the time the file gives for the issue's last move.
+        new comments are appended, then status events take it through the
+        lifecycle to the file's status (see ``_status_steps``) and set what
+        else differs from the stored row. A snapshot older than the stored
+        issue's last change is left out (counted): applying it would date
+        changes before ones already stored, and could move it backwards.
         """
         # A comment is known by when, who and what; its changes depend on
         # what the replay had seen before it, so they are not compared.
@@ -685,29 +705,24 @@ class _Writer:
             for name, val in wanted.items()
             if name not in _KEPT_ON_CATCH_UP and row.get(name) != val
         }
+        self.summary.events["unchanged"] += len(stored)
+
+        as_of = max(history.as_of or "", *(d.at for d in history.events))
+        if (drafts or changes) and as_of < row["updated_at"]:
+            self.summary.notes["rows_older_than_stored"] += 1
+            drafts, changes = [], {}
         if changes and row["acknowledged_at"] is None and wanted.get("acknowledged_at"):
             changes["acknowledged_at"] = wanted["acknowledged_at"]
         latest = max((d.at for d in drafts), default=row["updated_at"])
         if changes:
             moves = [d for d in history.events if d.to_status is not None]
-            at = max(moves[-1].at, row["reported_at"])
-            if "status" in changes:
-                if row["status"] in _DONE and wanted["status"] not in _DONE:
-                    changes["reopen_count"] = row["reopen_count"] + 1
-                drafts.append(
-                    Draft(
-                        "status",
-                        at,
-                        self.actor,
-                        changes,
-                        from_status=row["status"],
-                        to_status=wanted["status"],
-                    )
-                )
-            else:
-                drafts.append(Draft("edited", at, self.actor, changes))
+            at = moves[-1].at
+            if moves[-1].kind != "status" and "status" in changes:
+                at = as_of  # the file's status was reached by no move in it
+            # Never before the stored issue's last change.
+            at = max(at, row["updated_at"], row["reported_at"])
+            drafts += self._moves(row, wanted, changes, at)
             latest = max(latest, at)
-        self.summary.events["unchanged"] += len(stored)
         if not drafts:
             self.summary.issues["unchanged"] += 1
             return
@@ -716,6 +731,55 @@ class _Writer:
         sql.update_issue(self.conn, row["id"], fold(drafts))
         self._queue_events(row["id"], drafts, new_events)
         self.summary.issues["updated"] += 1
+
+    def _moves(
+        self,
+        row: dict[str, Any],
+        wanted: dict[str, Any],
+        changes: dict[str, Any],
+        at: str,
+    ) -> list[Draft]:
+        """The events that set ``changes`` on the stored ``row``, at ``at``."""
+        steps = (
+            _status_steps(row["status"], wanted["status"])
+            if "status" in changes
+            else []
+        )
+        if steps is None:
+            self.summary.notes["status_moves_not_allowed"] += 1
+        if not steps:
+            changes = {k: v for k, v in changes.items() if k not in _SET_BY_MOVES}
+            return [Draft("edited", at, self.actor, changes)] if changes else []
+
+        drafts = []
+        status = row["status"]
+        for number, step in enumerate(steps, start=1):
+            step_changes: dict[str, Any] = {"status": step}
+            if status in _REOPENABLE:
+                # A reopen: counted, and the resolution is undone.
+                self.summary.notes["reopened"] += 1
+                step_changes.update(
+                    reopen_count=row["reopen_count"] + 1,
+                    resolved_at=None,
+                    closed_at=None,
+                )
+            if status == "on_hold" and row["hold_reason"] is not None:
+                step_changes["hold_reason"] = None
+            if number == len(steps):
+                step_changes.update({k: v for k, v in changes.items() if k != "status"})
+                step_changes["status"] = step
+            drafts.append(
+                Draft(
+                    "status",
+                    at,
+                    self.actor,
+                    step_changes,
+                    from_status=status,
+                    to_status=step,
+                )
+            )
+            status = step
+        return drafts
 
     def _queue_events(
         self, issue_id: int, drafts: list[Draft], new_events: list[tuple[Any, ...]]
@@ -736,6 +800,26 @@ class _Writer:
             for d in drafts
         )
         self.summary.events["added"] += len(drafts)
+
+
+def _status_steps(current: str, target: str) -> list[str] | None:
+    """The statuses a snapshot takes an issue through, by the lifecycle's rules.
+
+    A resolved or closed issue shown open again is reopened to in_progress,
+    then moved on to the file's status if the lifecycle allows. A move
+    straight into closed is allowed from any open status, as in the first
+    import. An open issue shown as new or acknowledged again stays where it
+    is (no steps): work on it has started, and a tracker often shows a
+    reopened issue as open. None: a move the lifecycle does not allow at
+    all (out of duplicate, rejected or deferred; closed back to resolved).
+    """
+    if current in _REOPENABLE and target in OPEN_STATUSES:
+        return ["in_progress"] + ([target] if target in NEXT["in_progress"] else [])
+    if target in NEXT[current] or (current in OPEN_STATUSES and target == "closed"):
+        return [target]
+    if current in OPEN_STATUSES and target in ("new", "acknowledged"):
+        return []
+    return None
 
 
 # --- entry point -----------------------------------------------------------------

@@ -501,7 +501,7 @@ class MappedImporter:
                     self.actor,
                     code=row.get("resolution_code"),
                 )
-        return History(key, line, events)
+        return History(key, line, events, as_of=updated)
 
     def _created(self, row: dict[str, Any], key: str, reported: str) -> dict[str, Any]:
         fields = self._fields(row)
