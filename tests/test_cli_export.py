@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import shutil
@@ -195,6 +196,20 @@ def test_import_into_a_database_with_data_is_refused(small: Path) -> None:
             '{"table": "issues", "row": {"id": 1, "colour": "red"}}',
             "line 2: table issues has no column 'colour'",
         ),
+        (
+            '{"table": "issues", "row": {"id": 1000000000000000000000000000000}}',
+            "line 2: issues.id is a whole number too large for SQLite (beyond 64 "
+            "bits); the export was changed by hand, export it again",
+        ),
+        (
+            '{"table": "issues", "row": {"id": 1, "title": ["a"]}}',
+            "line 2: issues.title holds a JSON list; an export holds values as "
+            "stored (text, a number or null); export it again",
+        ),
+        (
+            '{"table": "issues", "row": {"id": ' + "9" * 5000 + "}}",
+            "line 2: not valid JSON (a number with too many digits)",
+        ),
     ],
 )
 def test_a_bad_line_is_refused_naming_it_and_nothing_is_written(
@@ -213,6 +228,48 @@ def test_a_bad_line_is_refused_naming_it_and_nothing_is_written(
 
     assert result.stderr == f"Error: bad.jsonl {error}\n"
     assert all(not rows for rows in dump(project / "copy" / "hypercare.db").values())
+
+
+@pytest.mark.parametrize(
+    ("version", "shown", "fix"),
+    [
+        (99, "99", "import it with the newer hypercare that wrote it"),
+        (None, "null", "write it again with 'hypercare export --format jsonl'"),
+        ("1", '"1"', "write it again with 'hypercare export --format jsonl'"),
+    ],
+)
+def test_an_export_of_another_format_version_is_refused(
+    small: Path, version: object, shown: str, fix: str
+) -> None:
+    lines = run("export").stdout.splitlines()
+    header = json.loads(lines[0])
+    header["version"] = version
+    Path("other.jsonl").write_text(
+        "\n".join([json.dumps(header), *lines[1:]]) + "\n", encoding="utf-8"
+    )
+    copy = new_project(small / "copy")
+
+    result = run(*copy, "import", "jsonl", "other.jsonl", expect=2)
+
+    assert result.stderr == (
+        f"Error: other.jsonl line 1: the export is format version {shown}, this "
+        f"hypercare reads version 1; {fix}\n"
+    )
+    assert all(not rows for rows in dump(small / "copy" / "hypercare.db").values())
+
+
+def test_a_cut_gzip_export_is_refused_naming_it(small: Path) -> None:
+    packed = gzip.compress(run("export").stdout.encode(), mtime=0)
+    Path("all.jsonl.gz").write_bytes(packed[: len(packed) // 2])
+    copy = new_project(small / "copy")
+
+    result = run(*copy, "import", "jsonl", "all.jsonl.gz", expect=2)
+
+    assert result.stderr == (
+        "Error: all.jsonl.gz is a damaged gzip file (it ends early); compress the "
+        "export again, or import the uncompressed file\n"
+    )
+    assert all(not rows for rows in dump(small / "copy" / "hypercare.db").values())
 
 
 def test_an_export_whose_rows_point_nowhere_is_refused(small: Path) -> None:

@@ -8,6 +8,7 @@ The ServiceNow file is imported once per session and copied for each test.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import shutil
 import sqlite3
@@ -311,6 +312,84 @@ def test_dry_run_writes_nothing(project: Path) -> None:
 def test_no_progress_bar_when_not_a_terminal(project: Path) -> None:
     result = run("import", "servicenow", str(BAD_DATE_CSV), "--skip-bad")
     assert result.stderr == ""
+
+
+def _servicenow_head(path: Path, line: int, extra: str) -> Path:
+    """The first 40 lines of the real export, with ``extra`` added to ``line``."""
+    with SERVICENOW_CSV.open(newline="", encoding="utf-8") as handle:
+        lines = [next(handle) for _ in range(40)]
+    lines[line - 1] = lines[line - 1].rstrip("\n") + extra + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_a_quote_left_open_is_refused_naming_its_line(project: Path) -> None:
+    # Without strict reading, lines 5-40 became one field of line 5's row:
+    # 39 rows read, one issue stored, and no complaint.
+    path = _servicenow_head(project / "quote.csv", 5, ',"unterminated')
+
+    result = run("import", "servicenow", str(path), "--skip-bad", expect=2)
+
+    assert result.stderr.splitlines() == [
+        f"Error: {path} line 5: a quoted field starts on this row and is never "
+        "closed, so every line after it would be read into it; nothing was "
+        'imported. Close the quote or remove the stray "'
+    ]
+    assert _counts(project) == (0, 0)
+
+
+def test_a_row_wider_than_the_header_is_a_bad_row(project: Path) -> None:
+    path = _servicenow_head(project / "wide.csv", 5, ",extra")
+
+    result = run("import", "servicenow", str(path), expect=2)
+
+    assert result.stderr.splitlines() == [
+        f"Error: {path} line 5: the row has 37 fields, the header 36; check the "
+        "delimiters and quoting; nothing was imported. Fix the file, or pass "
+        "--skip-bad to import the rest"
+    ]
+    assert _counts(project) == (0, 0)
+    summary = run(
+        "import", "servicenow", str(path), "--skip-bad", "--format", "json"
+    ).json()
+    assert summary["skipped"] == [
+        {
+            "line": 5,
+            "reason": "the row has 37 fields, the header 36; check the delimiters "
+            "and quoting",
+        }
+    ]
+    # Lines 2-40 hold 39 events; the one on line 5 is left out.
+    assert summary["events"]["rejected"] == 1
+    assert _counts(project)[1] - summary["issues"]["added"] == 39 - 1
+
+
+def _damaged_gzip(path: Path, damage: str) -> Path:
+    packed = bytearray(gzip.compress(BAD_DATE_CSV.read_bytes(), mtime=0))
+    if damage == "cut":
+        packed = packed[: len(packed) // 2]
+    else:
+        packed[40:60] = b"x" * 20  # inside the deflate stream
+    path.write_bytes(packed)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("damage", "what"),
+    [("cut", "it ends early"), ("corrupt", "it cannot be decompressed")],
+)
+def test_a_damaged_gzip_file_is_refused_naming_it(
+    project: Path, damage: str, what: str
+) -> None:
+    path = _damaged_gzip(project / "bad.csv.gz", damage)
+
+    result = run("import", "servicenow", str(path), "--skip-bad", expect=2)
+
+    assert result.stderr.splitlines() == [
+        f"Error: {path} is a damaged gzip file ({what}); compress the export again, "
+        "or import the uncompressed file"
+    ]
+    assert _counts(project) == (0, 0)
 
 
 def test_reimport_of_a_shorter_history_is_rejected(
@@ -622,6 +701,107 @@ def test_later_jira_export_updates_what_changed(project: Path, tmp_path: Path) -
     assert all(issue[name] == value for name, value in folded.items())
 
 
+def _jira_snapshot(name: str, status: str, updated: str) -> str:
+    """A one-issue Jira export: K-1, created 2026-11-21 10:00."""
+    Path(name).write_text(
+        "Issue key,Summary,Status,Priority,Created,Updated\n"
+        f"K-1,one,{status},High,2026-11-21 10:00,2026-11-21 {updated}\n"
+    )
+    return name
+
+
+def _timeline() -> list[tuple[str, str, str | None, str | None]]:
+    events = run("show", "1", "--format", "json").json()["events"]
+    return [
+        (e["kind"], e["at"][11:16], e["from_status"], e["to_status"]) for e in events
+    ]
+
+
+def test_an_older_jira_snapshot_leaves_the_issue_as_it_is(project: Path) -> None:
+    run("import", "jira", _jira_snapshot("done.csv", "Done", "12:00"))
+
+    result = run(
+        "import", "jira", _jira_snapshot("old.csv", "Open", "09:00"), "--format", "json"
+    )
+
+    # It used to store "resolved -> new" at 10:00, before the 12:00 resolve.
+    summary = result.json()
+    assert result.stderr == ""
+    assert summary["issues"] == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "rejected": 0,
+    }
+    assert summary["events"]["added"] == 0
+    assert summary["notes"] == {
+        "reopened": 0,
+        "rows_older_than_stored": 1,
+        "status_moves_not_allowed": 0,
+    }
+    assert run("show", "1", "--format", "json").json()["issue"]["status"] == "resolved"
+    assert _timeline() == [
+        ("imported", "10:00", None, "new"),
+        ("status", "12:00", "new", "resolved"),
+    ]
+    text = run("import", "jira", "old.csv").stdout
+    assert "  rows older than stored: 1\n" in text
+
+
+@pytest.mark.parametrize(
+    ("status", "steps"),
+    [
+        ("Open", [("status", "15:00", "resolved", "in_progress")]),
+        (
+            "Waiting for customer",
+            [
+                ("status", "15:00", "resolved", "in_progress"),
+                ("status", "15:00", "in_progress", "on_hold"),
+            ],
+        ),
+    ],
+)
+def test_a_later_jira_snapshot_reopens_a_resolved_issue(
+    project: Path, status: str, steps: list[tuple[str, str, str, str]]
+) -> None:
+    run("import", "jira", _jira_snapshot("done.csv", "Done", "12:00"))
+    later = _jira_snapshot("later.csv", status, "15:00")
+
+    summary = run("import", "jira", later, "--format", "json").json()
+
+    assert summary["issues"]["updated"] == 1
+    assert summary["notes"]["reopened"] == 1
+    assert _timeline() == [
+        ("imported", "10:00", None, "new"),
+        ("status", "12:00", "new", "resolved"),
+        *steps,
+    ]
+    issue = run("show", "1", "--format", "json").json()["issue"]
+    assert (issue["reopen_count"], issue["resolved_at"]) == (1, None)
+    # Jira's "Open" after a reopen stays in_progress: nothing moves back to new.
+    again = run("import", "jira", later, "--format", "json").json()
+    assert again["issues"]["unchanged"] == 1
+    assert again["events"]["added"] == 0
+    assert again["notes"]["status_moves_not_allowed"] == 0
+
+
+def test_a_jira_snapshot_cannot_move_out_of_a_final_state(project: Path) -> None:
+    run("import", "jira", _jira_snapshot("wont.csv", "Won't Do", "12:00"))
+
+    summary = run(
+        "import",
+        "jira",
+        _jira_snapshot("open.csv", "In Progress", "15:00"),
+        "-f",
+        "json",
+    ).json()
+
+    # The lifecycle has no move out of rejected (nor a reopen from it).
+    assert summary["notes"]["status_moves_not_allowed"] == 1
+    assert summary["issues"]["unchanged"] == 1
+    assert run("show", "1", "--format", "json").json()["issue"]["status"] == "rejected"
+
+
 def test_a_key_twice_in_one_export_is_refused(project: Path) -> None:
     Path("dup.csv").write_text(
         "Issue key,Summary,Status,Priority,Created\n"
@@ -652,6 +832,26 @@ def test_a_key_twice_in_one_export_is_refused(project: Path) -> None:
             "map.toml: columns.title '{Ref}: {Headline' is not a template like "
             "'{Key}: {Summary}' (expected '}' before end of string)",
         ),
+        # Python's format specs and conversions ran on the file's cells: a
+        # huge width exhausted memory, others padded or leaked its messages.
+        *(
+            (
+                f'key = "Ref"\ntitle = "{field}"\nreported_at = "Opened"\n',
+                f"map.toml: columns.title '{field}' formats a field ({field}); use "
+                "plain {Column name} fields, and {{ or }} for a brace",
+            )
+            for field in (
+                "{Headline!r:>5000000000}",
+                "{Headline:>30}",
+                "{Headline:d}",
+                "{Headline!s}",
+            )
+        ),
+        (
+            'key = "Ref"\ntitle = "{Ref}: {}"\nreported_at = "Opened"\n',
+            "map.toml: columns.title '{Ref}: {}' has an empty field {}; name a "
+            "column inside the braces",
+        ),
     ],
 )
 def test_a_mapping_must_match_the_file(
@@ -667,6 +867,24 @@ def test_a_mapping_must_match_the_file(
     result = run("import", "csv", "data.csv", "--mapping", "map.toml", expect=2)
 
     assert result.stderr == f"Error: {message}\n"
+    assert run("list", "--format", "json").json() == []
+
+
+def test_a_title_template_joins_plain_fields(project: Path) -> None:
+    Path("map.toml").write_text(
+        'source = "mine"\n[columns]\nkey = "Ref"\nreported_at = "Opened"\n'
+        'title = "{{{Ref}}} {headline}: {Headline.upper}"\n'
+    )
+    Path("data.csv").write_text(
+        "Ref,Headline,Opened,Headline.upper\nR-1,  One ,2026-11-21 10:00,X\n"
+    )
+
+    run("import", "csv", "data.csv", "--mapping", "map.toml")
+
+    # Names match columns in any case; "a.b" is a column name, not an attribute.
+    assert run("show", "1", "--format", "json").json()["issue"]["title"] == (
+        "{R-1} One: X"
+    )
 
 
 def test_a_closed_jira_issue_without_an_update_time_ends_closed(project: Path) -> None:

@@ -173,10 +173,34 @@ def test_answers_link_to_issues_by_number_or_ref(project: Path) -> None:
             "answers.csv line 2: issue 'INC-404' matches no issue number or external "
             "reference; import the issues first or drop columns.issue from the mapping",
         ),
+        # Too big for SQLite's integers, or a digit int() cannot read: no
+        # issue has such a number (it used to end in an internal error).
+        (
+            "a1,5,2026-03-03 10:00,,99999999999999999999999\n",
+            "answers.csv line 2: issue '99999999999999999999999' matches no issue "
+            "number or external reference; import the issues first or drop "
+            "columns.issue from the mapping",
+        ),
+        (
+            "a1,5,2026-03-03 10:00,,\u00b2\n",
+            "answers.csv line 2: issue '\u00b2' matches no issue number or external "
+            "reference; import the issues first or drop columns.issue from the mapping",
+        ),
         (
             "a1,5,2026-03-03 10:00,,\na1,4,2026-03-03 10:00,,\n",
             "answers.csv line 3: answer id a1 was already given on line 2 "
             "with score 5, here 4; keep one of them",
+        ),
+        (
+            'a1,5,2026-03-03 10:00,"Great\na2,4,2026-03-03 11:00,,\n',
+            "answers.csv line 2: a quoted field starts on this row and is never "
+            "closed, so every line after it would be read into it; nothing was "
+            'imported. Close the quote or remove the stray "',
+        ),
+        (
+            "a1,5,2026-03-03 10:00,,,x\n",
+            "answers.csv line 2: the row has 6 fields, the header 5; check the "
+            "delimiters and quoting",
         ),
     ],
 )

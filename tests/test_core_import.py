@@ -18,6 +18,7 @@ import pytest
 from hypercare.config import DEFAULT_MATRIX
 from hypercare.core.importers.servicenow import FORMATS, ServiceNowImporter
 from hypercare.core.importing import BadRow, History, Rows, TimeReader, fold
+from hypercare.errors import ImportRowError
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -52,6 +53,27 @@ def test_rows_keep_the_line_a_row_starts_on(tmp_path: Path) -> None:
         (6, ["B", "plain"]),
         (7, ["C", 'x, "y"']),
     ]
+
+
+def test_rows_keep_back_a_row_wider_than_the_header(tmp_path: Path) -> None:
+    rows = Rows(_write(tmp_path / "f.csv", "a,b\n1,2\n3,4,5\n6\n"))
+    assert list(rows) == [(2, ["1", "2"]), (4, ["6", ""])]
+    assert rows.bad_rows == [
+        BadRow(
+            3, "the row has 3 fields, the header 2; check the delimiters and quoting"
+        )
+    ]
+
+
+def test_rows_refuse_a_quote_that_never_closes(tmp_path: Path) -> None:
+    path = _write(tmp_path / "f.csv", 'a,b\n1,2\n3,"four\n5,6\n7,8\n')
+    with pytest.raises(ImportRowError) as refused:
+        list(Rows(path))
+    assert str(refused.value) == (
+        f"{path} line 3: a quoted field starts on this row and is never closed, so "
+        "every line after it would be read into it; nothing was imported. Close the "
+        'quote or remove the stray "'
+    )
 
 
 def test_rows_read_gzip_and_keep_repeated_columns(tmp_path: Path) -> None:
@@ -284,3 +306,19 @@ def test_creation_event_carries_the_whole_first_row(tmp_path: Path) -> None:
         "reporter": "Caller 1",
         "channel": "phone",
     }
+
+
+@pytest.mark.parametrize(
+    "count", ["99999999999999999999999", "9223372036854775808", "²"]
+)
+def test_replay_refuses_a_reassignment_count_sqlite_cannot_hold(
+    tmp_path: Path, count: str
+) -> None:
+    body = _incident([("New", "29/2/2016 01:10")]).replace(",?,0,", f",?,{count},")
+    assert _replay(tmp_path, body) == [
+        BadRow(
+            2,
+            f"reassignment_count '{count}' is not a whole number from 0 to "
+            "9223372036854775807",
+        )
+    ]

@@ -14,9 +14,9 @@ Format of ``hypercare export`` (``--format jsonl``), one JSON object a line:
 ``import jsonl`` writes those rows back, ids and all, in one transaction, so
 the new database holds the same rows as the old one. It refuses a database
 that already holds any row (merging two hypercares could not keep the issue
-numbers), an export of a different schema, and any line it cannot read,
-naming the line. Foreign keys are checked at commit, so the row order does
-not matter.
+numbers), an export of another format version or a different schema, and any
+line it cannot read, naming the line. Foreign keys are checked at commit, so
+the row order does not matter.
 
 ``--format csv`` is a flat CSV of the issues (every column), for
 spreadsheets; it is not meant to be imported back.
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hypercare.core.importing import open_text
+from hypercare.core.importing import INTEGER_RANGE, open_text
 from hypercare.core.issues import fold_mismatch
 from hypercare.core.words import counted
 from hypercare.errors import ImportRowError, InputError
@@ -151,9 +151,14 @@ def _flush(
 def _read(text: str, number: int, path: Path) -> dict[str, Any]:
     try:
         record = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # also a number past int's 4,300-digit limit
+        reason = (
+            exc.msg
+            if isinstance(exc, json.JSONDecodeError)
+            else "a number with too many digits"
+        )
         raise ImportRowError(
-            f"{path} line {number}: not valid JSON ({exc.msg})"
+            f"{path} line {number}: not valid JSON ({reason})"
         ) from None
     if not isinstance(record, dict) or "table" not in record:
         raise ImportRowError(
@@ -167,6 +172,19 @@ def _check_header(record: dict[str, Any], number: int, path: Path) -> None:
         raise ImportRowError(
             f"{path} line {number}: not a hypercare export (no '_export' header); "
             "write one with 'hypercare export --format jsonl'"
+        )
+    version = record.get("version")
+    if type(version) is not int or version != VERSION:
+        # A newer hypercare may lay its rows out differently: reading them
+        # as version 1 could store wrong values without a complaint.
+        fix = (
+            "import it with the newer hypercare that wrote it"
+            if type(version) is int and version > VERSION
+            else "write it again with 'hypercare export --format jsonl'"
+        )
+        raise ImportRowError(
+            f"{path} line {number}: the export is format version "
+            f"{json.dumps(version)}, this hypercare reads version {VERSION}; {fix}"
         )
     schema = record.get("schema")
     if schema != list(MIGRATION_NAMES):
@@ -206,4 +224,17 @@ def _row(
         raise ImportRowError(
             f"{path} line {number}: table {table} has no column '{unknown[0]}'"
         )
+    for column, value in row.items():
+        if isinstance(value, dict | list):
+            raise ImportRowError(
+                f"{path} line {number}: {table}.{column} holds a JSON "
+                f"{'object' if isinstance(value, dict) else 'list'}; an export holds "
+                "values as stored (text, a number or null); export it again"
+            )
+        if isinstance(value, int) and value not in INTEGER_RANGE:
+            raise ImportRowError(
+                f"{path} line {number}: {table}.{column} is a whole number too "
+                "large for SQLite (beyond 64 bits); the export was changed by "
+                "hand, export it again"
+            )
     return table, row

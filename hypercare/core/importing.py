@@ -9,6 +9,9 @@ module does the rest, the same way for every source:
   without a byte-order mark, ``,`` ``;`` tab or ``|`` between fields, quoted
   fields over several lines) and keeps the line each row starts on. Repeated
   column names are all kept. Nothing holds the whole file: memory stays flat.
+  A quote that is never closed would swallow the rest of the file into one
+  field: reading is strict, so it is refused naming the row it opens on. A
+  row with more fields than the header is a bad row.
 * **Times.** ``TimeReader`` reads the source's known formats with
   ``strptime`` (and a hand-written fast path for ``d/m/Y H:M``), caches what
   it read, and falls back to ``core.when`` for odd values. Times without a
@@ -20,11 +23,15 @@ module does the rest, the same way for every source:
   of the same issue with more history), the new events are appended and the
   issue counts as updated. A file of one row per issue (Jira, Zendesk) is a
   snapshot: when a later export shows an issue differently, its new comments
-  are appended and one event (a status event if the status moved) sets what
-  differs, at the time the file gives for its last move. In an event log, a
-  stored history that differs from the file's (the source rewrote history,
-  or the file holds only part of it) is rejected like a bad row: history is
-  append-only and is never rewritten.
+  are appended and an event sets what differs, at the time the file gives
+  for its last move, never before the stored issue's last change. A status
+  moves only as the lifecycle allows: a resolved or closed issue shown open
+  is reopened (to in_progress, counted); a move it does not allow keeps the
+  stored status (counted). A snapshot older than the stored issue's last
+  change is left out and counted: it would move the issue back. In an event
+  log, a stored history that differs from the file's (the source rewrote
+  history, or the file holds only part of it) is rejected like a bad row:
+  history is append-only and is never rewritten.
 * **Fold invariant.** The issue row written is the fold of its events'
   ``changes`` (creation event first), so it agrees with its history exactly
   as ``store.issues.add_event`` would leave it; the writes are batched
@@ -44,6 +51,7 @@ import gzip
 import io
 import itertools
 import json
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,8 +60,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from zoneinfo import ZoneInfo
 
+from hypercare.core.lifecycle import NEXT
 from hypercare.core.words import counted
 from hypercare.errors import ImportRowError, InputError
+from hypercare.models import OPEN_STATUSES
 from hypercare.store import importing as sql
 from hypercare.store.db import Store
 
@@ -62,10 +72,16 @@ BATCH = 500  # issues per round of lookups and executemany writes
 _SHOWN_BAD = 5  # bad lines named in the refusal message
 _KEPT_BAD = 1000  # bad rows kept for the summary; the rest are only counted
 _DELIMITERS = ",;\t|"
+# SQLite's INTEGER is 64-bit signed: a larger Python int cannot be stored.
+INTEGER_RANGE = range(-(2**63), 2**63)
+# What reading a damaged .gz raises: cut short, a bad header, corrupt data.
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=True).encode
-_DONE = ("resolved", "closed", "duplicate", "rejected", "deferred")
+_REOPENABLE = ("resolved", "closed")
 # Columns an earlier import set that a later snapshot does not move back.
 _KEPT_ON_CATCH_UP = ("logged_at", "updated_at", "acknowledged_at", "reopen_count")
+# Columns only a status move may change: kept when the move is not allowed.
+_SET_BY_MOVES = ("status", "resolved_at", "closed_at", "hold_reason")
 
 
 def _changes_json(changes: dict[str, Any]) -> str:
@@ -76,6 +92,17 @@ def _changes_json(changes: dict[str, Any]) -> str:
         # A stored time is plain ISO text: nothing in it needs escaping.
         return '{"updated_at": "' + str(changes["updated_at"]) + '"}'
     return _encode(changes)
+
+
+def whole_number(text: str) -> int | None:
+    """The number ``text`` spells in ASCII digits, if SQLite can store it, else None.
+
+    ``str.isdigit`` alone accepts digits ``int`` cannot read (such as "²").
+    """
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number in INTEGER_RANGE else None
 
 
 # --- what importers produce ----------------------------------------------------
@@ -111,11 +138,16 @@ class Draft:
 
 @dataclass
 class History:
-    """One issue as the file tells it: its reference and its events, in order."""
+    """One issue as the file tells it: its reference and its events, in order.
+
+    ``as_of`` is, for a snapshot row, when the source says it last changed
+    the issue (Jira's Updated), which may be later than any of its events.
+    """
 
     ref: str
     line: int
     events: list[Draft]
+    as_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,13 +217,19 @@ class Rows:
             raise InputError(
                 f"{path} is not UTF-8 text; export the file as UTF-8 (CSV UTF-8)"
             ) from None
+        except _GZIP_ERRORS as exc:
+            self.close()
+            raise gzip_problem(path, exc) from None
         if not first.strip():
             self.close()
             raise InputError(f"{path} is empty; give a CSV file with a header row")
         delimiter = max(_DELIMITERS, key=first.count)
         lines = itertools.chain([first], self._handle)
-        self._reader = csv.reader(lines, delimiter=delimiter)
+        # Strict: a quote left open raises at the end of the file instead of
+        # silently reading every line after it into one field.
+        self._reader = csv.reader(lines, delimiter=delimiter, strict=True)
         self.header = [name.strip() for name in next(self._reader)]
+        self.bad_rows: list[BadRow] = []  # rows the reader itself refused
         self._index: dict[str, list[int]] = {}
         for position, name in enumerate(self.header):
             self._index.setdefault(name.casefold(), []).append(position)
@@ -226,28 +264,41 @@ class Rows:
         return position
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        """Each row with its first line; a row wider than the header is kept back.
+
+        Such a row (a stray delimiter or quote) goes to ``bad_rows`` instead.
+        """
         width = len(self.header)
         reader = self._reader
+        line = reader.line_num + 1
         try:
-            line = reader.line_num + 1
             for cells in reader:
-                if len(cells) < width:
+                if len(cells) > width:
+                    self.bad_rows.append(
+                        BadRow(
+                            line,
+                            f"the row has {len(cells)} fields, the header "
+                            f"{width}; check the delimiters and quoting",
+                        )
+                    )
+                elif len(cells) < width:
                     if not any(cells):
                         line = reader.line_num + 1
                         continue  # blank line
                     cells += [""] * (width - len(cells))
-                yield line, cells
+                    yield line, cells
+                else:
+                    yield line, cells
                 line = reader.line_num + 1
         except csv.Error as exc:
-            raise ImportRowError(
-                f"{self.path} line {reader.line_num}: cannot read the CSV ({exc}); "
-                "check the quoting"
-            ) from None
+            raise ImportRowError(csv_problem(self.path, line, exc)) from None
         except UnicodeDecodeError:
             raise ImportRowError(
                 f"{self.path} near line {reader.line_num} is not UTF-8 text; "
                 "export the file as UTF-8"
             ) from None
+        except _GZIP_ERRORS as exc:
+            raise gzip_problem(self.path, exc) from None
         finally:
             self.close()  # read once: the file is closed when the rows end
 
@@ -261,11 +312,23 @@ class Rows:
         self._progress.close()  # a GzipFile leaves the file it reads open
 
 
+def csv_problem(path: Path, line: int, exc: csv.Error) -> str:
+    """The refusal for a row the csv module cannot split; ``line`` is its first."""
+    if str(exc) == "unexpected end of data":
+        return (
+            f"{path} line {line}: a quoted field starts on this row and is never "
+            "closed, so every line after it would be read into it; nothing was "
+            'imported. Close the quote or remove the stray "'
+        )
+    return f"{path} line {line}: cannot read the CSV ({exc}); check the quoting"
+
+
 @contextmanager
 def open_text(path: Path) -> Iterator[IO[str]]:
     """A plain or gzip-compressed UTF-8 file as text, for readers other than Rows.
 
-    Raises InputError naming the file when what is read is not UTF-8.
+    Raises InputError naming the file when what is read is not UTF-8, or is a
+    damaged gzip file.
     """
     handle, raw = _open_text(path)
     try:
@@ -274,9 +337,20 @@ def open_text(path: Path) -> Iterator[IO[str]]:
         raise InputError(
             f"{path} is not UTF-8 text; export the file as UTF-8"
         ) from None
+    except _GZIP_ERRORS as exc:
+        raise gzip_problem(path, exc) from None
     finally:
         handle.close()
         raw.close()
+
+
+def gzip_problem(path: Path, exc: Exception) -> InputError:
+    """The refusal for a .gz file that cannot be decompressed to its end."""
+    what = "it ends early" if isinstance(exc, EOFError) else "it cannot be decompressed"
+    return InputError(
+        f"{path} is a damaged gzip file ({what}); compress the export again, or "
+        "import the uncompressed file"
+    )
 
 
 def _open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
@@ -445,6 +519,9 @@ def run_import(
                     if on_progress is not None:
                         on_progress(rows.bytes_read)
             writer.write(pending)
+            for bad in rows.bad_rows:
+                _note_bad(summary, bad, importer.rows_are_events)
+            summary.bad_rows.sort(key=lambda bad: bad.line)
             summary.rows_read = rows.rows_read
             summary.notes.update(importer.notes())
             if summary.bad_count and not skip_bad:
@@ -506,6 +583,10 @@ class _Writer:
         self.summary = summary
         self.next_id = sql.next_issue_id(conn)
         self.first_line: dict[str, int] = {}  # each issue's line in this file
+        if self.is_snapshot:
+            summary.notes.update(
+                reopened=0, rows_older_than_stored=0, status_moves_not_allowed=0
+            )
         sql.prepare_bulk(conn)
 
     def write(self, histories: list[History]) -> None:
@@ -606,8 +687,11 @@ class _Writer:
 
         A file with one row per issue is a snapshot: a later export shows
         the same issue with a new status or fields, not a longer history. Its
-        new comments are appended, then one event sets what differs from the
-        stored row, at the time the file gives for the issue's last move.
+        new comments are appended, then status events take it through the
+        lifecycle to the file's status (see ``_status_steps``) and set what
+        else differs from the stored row. A snapshot older than the stored
+        issue's last change is left out (counted): applying it would date
+        changes before ones already stored, and could move it backwards.
         """
         # A comment is known by when, who and what; its changes depend on
         # what the replay had seen before it, so they are not compared.
@@ -623,29 +707,24 @@ class _Writer:
             for name, val in wanted.items()
             if name not in _KEPT_ON_CATCH_UP and row.get(name) != val
         }
+        self.summary.events["unchanged"] += len(stored)
+
+        as_of = max(history.as_of or "", *(d.at for d in history.events))
+        if (drafts or changes) and as_of < row["updated_at"]:
+            self.summary.notes["rows_older_than_stored"] += 1
+            drafts, changes = [], {}
         if changes and row["acknowledged_at"] is None and wanted.get("acknowledged_at"):
             changes["acknowledged_at"] = wanted["acknowledged_at"]
         latest = max((d.at for d in drafts), default=row["updated_at"])
         if changes:
             moves = [d for d in history.events if d.to_status is not None]
-            at = max(moves[-1].at, row["reported_at"])
-            if "status" in changes:
-                if row["status"] in _DONE and wanted["status"] not in _DONE:
-                    changes["reopen_count"] = row["reopen_count"] + 1
-                drafts.append(
-                    Draft(
-                        "status",
-                        at,
-                        self.actor,
-                        changes,
-                        from_status=row["status"],
-                        to_status=wanted["status"],
-                    )
-                )
-            else:
-                drafts.append(Draft("edited", at, self.actor, changes))
+            at = moves[-1].at
+            if moves[-1].kind != "status" and "status" in changes:
+                at = as_of  # the file's status was reached by no move in it
+            # Never before the stored issue's last change.
+            at = max(at, row["updated_at"], row["reported_at"])
+            drafts += self._moves(row, wanted, changes, at)
             latest = max(latest, at)
-        self.summary.events["unchanged"] += len(stored)
         if not drafts:
             self.summary.issues["unchanged"] += 1
             return
@@ -654,6 +733,55 @@ class _Writer:
         sql.update_issue(self.conn, row["id"], fold(drafts))
         self._queue_events(row["id"], drafts, new_events)
         self.summary.issues["updated"] += 1
+
+    def _moves(
+        self,
+        row: dict[str, Any],
+        wanted: dict[str, Any],
+        changes: dict[str, Any],
+        at: str,
+    ) -> list[Draft]:
+        """The events that set ``changes`` on the stored ``row``, at ``at``."""
+        steps = (
+            _status_steps(row["status"], wanted["status"])
+            if "status" in changes
+            else []
+        )
+        if steps is None:
+            self.summary.notes["status_moves_not_allowed"] += 1
+        if not steps:
+            changes = {k: v for k, v in changes.items() if k not in _SET_BY_MOVES}
+            return [Draft("edited", at, self.actor, changes)] if changes else []
+
+        drafts = []
+        status = row["status"]
+        for number, step in enumerate(steps, start=1):
+            step_changes: dict[str, Any] = {"status": step}
+            if status in _REOPENABLE:
+                # A reopen: counted, and the resolution is undone.
+                self.summary.notes["reopened"] += 1
+                step_changes.update(
+                    reopen_count=row["reopen_count"] + 1,
+                    resolved_at=None,
+                    closed_at=None,
+                )
+            if status == "on_hold" and row["hold_reason"] is not None:
+                step_changes["hold_reason"] = None
+            if number == len(steps):
+                step_changes.update({k: v for k, v in changes.items() if k != "status"})
+                step_changes["status"] = step
+            drafts.append(
+                Draft(
+                    "status",
+                    at,
+                    self.actor,
+                    step_changes,
+                    from_status=status,
+                    to_status=step,
+                )
+            )
+            status = step
+        return drafts
 
     def _queue_events(
         self, issue_id: int, drafts: list[Draft], new_events: list[tuple[Any, ...]]
@@ -674,6 +802,26 @@ class _Writer:
             for d in drafts
         )
         self.summary.events["added"] += len(drafts)
+
+
+def _status_steps(current: str, target: str) -> list[str] | None:
+    """The statuses a snapshot takes an issue through, by the lifecycle's rules.
+
+    A resolved or closed issue shown open again is reopened to in_progress,
+    then moved on to the file's status if the lifecycle allows. A move
+    straight into closed is allowed from any open status, as in the first
+    import. An open issue shown as new or acknowledged again stays where it
+    is (no steps): work on it has started, and a tracker often shows a
+    reopened issue as open. None: a move the lifecycle does not allow at
+    all (out of duplicate, rejected or deferred; closed back to resolved).
+    """
+    if current in _REOPENABLE and target in OPEN_STATUSES:
+        return ["in_progress"] + ([target] if target in NEXT["in_progress"] else [])
+    if target in NEXT[current] or (current in OPEN_STATUSES and target == "closed"):
+        return [target]
+    if current in OPEN_STATUSES and target in ("new", "acknowledged"):
+        return []
+    return None
 
 
 # --- entry point -----------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
+from hypercare.core.importing import csv_problem, whole_number
 from hypercare.core.when import parse_when, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError, NotFoundError
 from hypercare.models import SURVEY_SCALES
@@ -263,7 +264,9 @@ def _records(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, str]
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     with handle:
-        reader = csv.DictReader(handle, delimiter=mapping.delimiter)
+        # Strict: a quote left open is an error at the end of the file, not a
+        # last field that silently swallows every line after it.
+        reader = csv.DictReader(handle, delimiter=mapping.delimiter, strict=True)
         try:
             header = reader.fieldnames or []
         except UnicodeDecodeError:
@@ -282,9 +285,18 @@ def _records(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, str]
                 f"columns are: {', '.join(header)}"
             )
         start = reader.line_num + 1
-        for record in reader:
-            yield start, record
-            start = reader.line_num + 1
+        try:
+            for record in reader:
+                if None in record:  # DictReader's key for cells past the header
+                    raise ImportRowError(
+                        f"{path} line {start}: the row has "
+                        f"{len(header) + len(record[None])} fields, the header "
+                        f"{len(header)}; check the delimiters and quoting"
+                    )
+                yield start, record
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise ImportRowError(csv_problem(path, start, exc)) from None
 
 
 def _answer_row(
@@ -374,8 +386,9 @@ def _issue(
         return None
     if text in by_ref:
         return by_ref[text]
-    if text.isdigit() and sql.issue_exists(store.conn, int(text)):
-        return int(text)
+    number = whole_number(text)
+    if number is not None and sql.issue_exists(store.conn, number):
+        return number
     raise fail(
         f"issue '{text}' matches no issue number or external reference; import the "
         "issues first or drop columns.issue from the mapping"

@@ -125,6 +125,8 @@ class Mapping:
     drop_duplicate_rows: bool = True
     tag_separator: str | None = None
     where: str = "the mapping"
+    # columns.title as a template: literal text and column names, in order.
+    title_template: tuple[tuple[str, str | None], ...] | None = None
     # A mapping written by a user names columns the file must have; the
     # built-in presets list names that exports may or may not carry.
     is_strict: bool = False
@@ -206,6 +208,8 @@ def parse_mapping(document: dict[str, Any], where: str) -> Mapping:
     separator = document.get("tag_separator")
     if separator is not None and not isinstance(separator, str):
         raise fail("tag_separator", 'must be a string such as " " or ","')
+    title = columns.get("title", ("",))[0]
+    template = _parse_template(title, where) if "{" in title else None
     return Mapping(
         source=source.strip(),
         rows=rows,
@@ -215,7 +219,44 @@ def parse_mapping(document: dict[str, Any], where: str) -> Mapping:
         drop_duplicate_rows=duplicates,
         tag_separator=separator,
         where=where,
+        title_template=template,
     )
+
+
+def _parse_template(text: str, where: str) -> tuple[tuple[str, str | None], ...]:
+    """``text`` as literal pieces and column names; ConfigError unless plain.
+
+    Only ``{Column name}`` fields and ``{{``/``}}`` are allowed. A format spec
+    or conversion would run Python's formatting on the file's cells: padding
+    to any width (``{Headline:>5000000000}`` exhausts memory) or failing with
+    Python's own message; the title is joined from the pieces instead.
+    """
+    import string
+
+    def fail(problem: str) -> ConfigError:
+        return ConfigError(f"{where}: columns.title '{text}' {problem}")
+
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise fail(f"is not a template like '{{Key}}: {{Summary}}' ({exc})") from None
+    pieces: list[tuple[str, str | None]] = []
+    for literal, name, spec, conversion in fields:
+        if literal:
+            pieces.append((literal, None))
+        if name is None:
+            continue
+        if spec or conversion:
+            field_text = name + (f"!{conversion}" if conversion else "")
+            field_text += f":{spec}" if spec else ""
+            raise fail(
+                f"formats a field ({{{field_text}}}); use plain {{Column name}} "
+                "fields, and {{ or }} for a brace"
+            )
+        if not name.strip():
+            raise fail("has an empty field {}; name a column inside the braces")
+        pieces.append(("", name.strip()))
+    return tuple(pieces)
 
 
 # --- presets -----------------------------------------------------------------------
@@ -460,7 +501,7 @@ class MappedImporter:
                     self.actor,
                     code=row.get("resolution_code"),
                 )
-        return History(key, line, events)
+        return History(key, line, events, as_of=updated)
 
     def _created(self, row: dict[str, Any], key: str, reported: str) -> dict[str, Any]:
         fields = self._fields(row)
@@ -626,12 +667,13 @@ class _Cells:
 
     def __init__(self, rows: Rows, mapping: Mapping) -> None:
         self.single: dict[str, int] = {}
-        self.template: str | None = None
+        # The title template as literal pieces and column positions.
+        self.template: list[tuple[str, int | None]] | None = None
         for name, names in mapping.columns.items():
             if name in ("tags", "comments"):
                 continue
-            if name == "title" and "{" in names[0]:
-                self.template = names[0]
+            if name == "title" and mapping.title_template is not None:
+                self.template = self._positions(rows, mapping)
                 continue
             position = rows.find(*names)
             if position is None:
@@ -650,27 +692,23 @@ class _Cells:
             for name in ("tags", "comments")
         }
         self.separator = mapping.tag_separator
-        self.header = rows.header
-        if self.template is not None:
-            self._check_template(rows, mapping)
 
-    def _check_template(self, rows: Rows, mapping: Mapping) -> None:
-        assert self.template is not None
-        import string
-
-        try:
-            fields = list(string.Formatter().parse(self.template))
-        except ValueError as exc:
-            raise InputError(
-                f"{mapping.where}: columns.title '{self.template}' is not a template "
-                f"like '{{Key}}: {{Summary}}' ({exc})"
-            ) from None
-        for _, name, _, _ in fields:
-            if name and rows.find(name) is None:
+    @staticmethod
+    def _positions(rows: Rows, mapping: Mapping) -> list[tuple[str, int | None]]:
+        assert mapping.title_template is not None
+        found: list[tuple[str, int | None]] = []
+        for literal, name in mapping.title_template:
+            if name is None:
+                found.append((literal, None))
+                continue
+            position = rows.find(name)
+            if position is None:
                 raise InputError(
                     f"{mapping.where}: columns.title names column "
                     f"'{name}', which {rows.path} does not have"
                 )
+            found.append(("", position))
+        return found
 
     def read(self, cells: list[str]) -> dict[str, Any]:
         row: dict[str, Any] = {}
@@ -679,10 +717,10 @@ class _Cells:
             row[name] = None if text in MISSING else text
         row["status_text"] = row.get("status")
         if self.template is not None:
-            by_name: dict[str, str] = {}
-            for position, column in enumerate(self.header):
-                by_name.setdefault(column, cells[position].strip())
-            row["title"] = self.template.format_map(by_name)
+            row["title"] = "".join(
+                text if position is None else cells[position].strip()
+                for text, position in self.template
+            )
         for name, positions in self.multi.items():
             found: list[str] = []
             for position in positions:

@@ -46,12 +46,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypercare.core.importing import (
+    INTEGER_RANGE,
     MISSING,
     BadRow,
     Draft,
     History,
     Rows,
     TimeReader,
+    whole_number,
 )
 
 SOURCE = "servicenow"
@@ -305,8 +307,12 @@ class _RowReader:
                 reason = f"kept as recorded by ServiceNow; the matrix gives {expected}"
         contact = text["contact_type"]
         count = text["reassignment_count"]
-        if count is not None and not count.isdigit():
-            raise ValueError(f"reassignment_count '{count}' is not a whole number")
+        reassignments = 0 if count is None else whole_number(count)
+        if reassignments is None:
+            raise ValueError(
+                f"reassignment_count '{count}' is not a whole number from 0 to "
+                f"{INTEGER_RANGE[-1]}"
+            )
         return {
             "impact": impact,
             "urgency": urgency,
@@ -316,7 +322,7 @@ class _RowReader:
             "reporter": text["caller_id"],
             "channel": _CHANNELS.get(contact.lower()) if contact else None,
             "assignee": text["assigned_to"],
-            "reassignment_count": int(count) if count else 0,
+            "reassignment_count": reassignments,
         }
 
 
