@@ -181,7 +181,8 @@ def show_summary(summary: Summary, fmt: str) -> None:
         counts = ", ".join(f"{count:,} {name}" for name, count in data[what].items())
         output.echo(f"  {what}: {counts}")
     for name, count in summary.notes.items():
-        output.echo(f"  {name.replace('_', ' ')}: {count:,}")
+        if count:  # JSON keeps every note; people need only those that happened
+            output.echo(f"  {name.replace('_', ' ')}: {count:,}")
     if summary.bad_count:
         output.echo(f"Skipped {counted(summary.bad_count, 'bad row')}:")
         for bad in summary.bad_rows:
