@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
-from hypercare.core.when import parse_when, to_iso, zone
+from hypercare.core.when import parse_recorded, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError, NotFoundError
 from hypercare.store import surveys as sql
 from hypercare.store.db import Store
@@ -359,7 +359,8 @@ def _moment(
             raise fail(f"{key} is empty; every answer needs the time it was given")
         return None
     try:
-        return to_iso(parse_when(text, now=now, tz=tz, day_first=settings.day_first))
+        moment = parse_recorded(text, now=now, tz=tz, day_first=settings.day_first)
+        return to_iso(moment)
     except InputError as exc:
         raise fail(f"{key}: {exc}") from None
 
