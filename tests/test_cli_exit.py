@@ -589,6 +589,49 @@ def test_a_bad_sample_is_refused_with_its_line_and_nothing_is_written(
     assert "line 7" in out.stderr
 
 
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        # "1h ago" moves with each import: the same file added its rows again.
+        (
+            "1h ago,api,up,false,120",
+            "cannot read the time '1h ago': it is relative; a file's times must be "
+            "absolute, like 2026-03-05 14:30, so that importing it again gives the "
+            "same times",
+        ),
+        (
+            "now,api,up,false,120",
+            "cannot read the time 'now': it is relative; a file's times must be "
+            "absolute, like 2026-03-05 14:30, so that importing it again gives the "
+            "same times",
+        ),
+        (
+            "2099-11-21 10:00,api,up,false,120",
+            "the time '2099-11-21 10:00' is in the future (2099-11-21T10:00:00Z); a "
+            "file can only hold times up to now",
+        ),
+        (
+            "2026-03-05 00:05,api,up,false,-5",
+            "latency_ms -5 is negative; give the latency in milliseconds, 0 or more",
+        ),
+        ("2026-03-05 00:05,api,up,false,inf", "latency_ms 'inf' is not a number"),
+    ],
+)
+def test_a_sample_at_a_relative_or_future_time_is_refused(
+    project: Path, row: str, reason: str
+) -> None:
+    write_samples(project / "samples.csv", down=0, total=10)
+    text = (project / "samples.csv").read_text().splitlines()
+    text[6] = row
+    (project / "samples.csv").write_text("\n".join(text) + "\n")
+
+    result = run("import", "metrics", "samples.csv", expect=2)
+
+    assert result.stderr == f"Error: samples.csv line 7: {reason}\n"
+    with sqlite3.connect(project / "hypercare.db") as conn:
+        assert conn.execute("SELECT count(*) FROM metric_samples").fetchone() == (0,)
+
+
 # --- formats and CI -----------------------------------------------------------------
 
 

@@ -147,13 +147,24 @@ def parse_recorded(
     rows again); a time after ``now`` (give or take ``CLOCK_SKEW``) has not
     happened yet. Raises InputError naming the problem.
     """
-    moment = _read(text, now=None, tz=tz, day_first=day_first)
+    moment = parse_absolute(text, tz=tz, day_first=day_first)
     if moment > now + CLOCK_SKEW:
         raise InputError(
             f"the time '{text}' is in the future ({to_iso(moment)}); a file can "
             "only hold times up to now"
         )
     return moment
+
+
+def parse_absolute(text: str, *, tz: ZoneInfo, day_first: bool) -> datetime:
+    """Read a time from a file without a now: relative forms are InputErrors."""
+    return _read(text, now=None, tz=tz, day_first=day_first)
+
+
+def is_relative(text: str) -> bool:
+    """Whether ``text`` is a relative form ("now", "2h ago", "yesterday 09:00")."""
+    raw = text.strip()
+    return raw.lower() == "now" or bool(_AGO.match(raw) or _DAY_WORD.match(raw))
 
 
 def _read(
@@ -215,15 +226,15 @@ def _parse(
 
 def _relative(raw: str, *, now: datetime | None, tz: ZoneInfo) -> datetime | None:
     """A relative form read against ``now``; None when ``raw`` is not one."""
-    ago = _AGO.match(raw)
-    day_word = _DAY_WORD.match(raw)
-    if raw.lower() != "now" and ago is None and day_word is None:
+    if not is_relative(raw):
         return None
     if now is None:
         raise _Refused(
             "it is relative; a file's times must be absolute, like "
             "2026-03-05 14:30, so that importing it again gives the same times"
         )
+    ago = _AGO.match(raw)
+    day_word = _DAY_WORD.match(raw)
     if ago is not None:
         seconds = float(ago.group(1)) * _UNITS[ago.group(2).lower()]
         if seconds > MAX_SPAN.total_seconds():
