@@ -60,6 +60,17 @@ RULES: dict[str, dict[str, type]] = {
     "signoff": {"signoff": str},
 }
 _CRITERION_KEYS = {"name", "rule", "description"}
+# The largest value of each number a criterion takes, with how it reads. An
+# age or window past 100 years is a typing mistake, and datetime arithmetic
+# overflows not far beyond (a bug's exit 3 instead of a config error).
+_CRITERION_LIMITS: dict[str, tuple[float, str]] = {
+    "hours": (876_000, "876000 (100 years)"),
+    "target_hours": (876_000, "876000 (100 years)"),
+    "days": (36_500, "36500 (100 years)"),
+    "window_days": (36_500, "36500 (100 years)"),
+    "percent": (100, "100"),
+}
+MAX_RESPONSES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -376,11 +387,10 @@ class _Reader:
     def duration(self, value: Any, key: str, day: timedelta | None = None) -> timedelta:
         text = self.typed(value, key, str)
         try:
-            span = parse_duration(text)
-        except InputError:
-            raise self.fail(
-                key, f"'{text}' is not a duration like 15m, 4h or 3d"
-            ) from None
+            span = parse_duration(text, name=key)
+        except InputError as exc:
+            # The message names the key: not a duration, or over 100 years.
+            raise ConfigError(f"{self.where}: {exc}") from None
         if day is not None and text.strip().lower().endswith("d"):
             # On a working-hours calendar a day is one working day.
             span = day * (span / timedelta(days=1))
@@ -625,6 +635,23 @@ def _smtp(reader: _Reader, value: Any) -> Smtp:
     )
 
 
+def _check_ranges(reader: _Reader, label: str, values: dict[str, Any]) -> None:
+    """Each number of a criterion above 0 (or 0 answers) and at most its limit."""
+    for param, (limit, shown) in _CRITERION_LIMITS.items():
+        # NaN fails both comparisons, so it is refused like inf.
+        if param in values and not 0 < values[param] <= limit:
+            raise reader.fail(
+                f"{label}: {param}", f"must be a number above 0 and at most {shown}"
+            )
+    if "min_responses" in values and not 0 <= values["min_responses"] <= (
+        MAX_RESPONSES
+    ):
+        raise reader.fail(
+            f"{label}: min_responses",
+            f"must be a whole number from 0 to {MAX_RESPONSES}",
+        )
+
+
 def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
     if not isinstance(value, list):
         raise reader.fail("exit_criteria", "must be a list of [[exit_criteria]] tables")
@@ -661,15 +688,7 @@ def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
             _priority(reader, values["priority"], f"{label}: priority")
         if values.get("clock", "resolve") not in ("acknowledge", "resolve"):
             raise reader.fail(f"{label}: clock", "must be 'acknowledge' or 'resolve'")
-        for param in ("hours", "days", "target_hours", "window_days", "percent"):
-            if param in values and not 0 < values[param] <= (
-                100 if param == "percent" else float("inf")
-            ):
-                raise reader.fail(
-                    f"{label}: {param}",
-                    "must be a number above 0"
-                    + (" and at most 100" if param == "percent" else ""),
-                )
+        _check_ranges(reader, label, values)
         criteria.append(
             Criterion(
                 name=name, rule=rule, description=spec.get("description", ""), **values

@@ -168,6 +168,19 @@ def _edit(project: Path, old: str, new: str) -> None:
             'resolve_within = "soon"',
             "targets.P1.resolve_within 'soon' is not a duration like 15m, 4h or 3d",
         ),
+        # 99999999999999d ended in OverflowError, and every command with it.
+        (
+            'acknowledge_within = "15m"',
+            'acknowledge_within = "99999999999999d"',
+            "targets.P1.acknowledge_within '99999999999999d' is longer than 100 "
+            "years (36500d); give a shorter one",
+        ),
+        (
+            'stale_after = "24h"',
+            'stale_after = "876001h"',
+            "standup.stale_after '876001h' is longer than 100 years (36500d); give "
+            "a shorter one",
+        ),
         (
             "holidays = []",
             'holidays = ["2026-12-25", "christmas"]',

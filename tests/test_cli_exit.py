@@ -874,7 +874,18 @@ def test_the_ci_examples_run_the_gate_on_a_schedule(project: Path, name: str) ->
         ),
         (
             {"window_days": 0},
-            "exit criterion 'sla': window_days must be a number above 0",
+            "exit criterion 'sla': window_days must be a number above 0 and at most "
+            "36500 (100 years)",
+        ),
+        # Numbers this large ended in OverflowError (exit 3) once evaluated.
+        (
+            {"window_days": 99999999999},
+            "exit criterion 'sla': window_days must be a number above 0 and at most "
+            "36500 (100 years)",
+        ),
+        (
+            {"percent": float("nan")},
+            "exit criterion 'sla': percent must be a number above 0 and at most 100",
         ),
     ],
 )
@@ -894,6 +905,69 @@ def test_bad_criterion_parameters_are_config_errors(
     result = run("exit-check", expect=2)
 
     assert result.stderr == f"Error: {project / 'hypercare.toml'}: {error}\n"
+
+
+@pytest.mark.parametrize(
+    ("criterion", "error"),
+    [
+        (
+            {**NO_P1, "hours": 1e300},
+            "exit criterion 'no-p1-72h': hours must be a number above 0 and at most "
+            "876000 (100 years)",
+        ),
+        (
+            {**NO_P1, "hours": float("inf")},
+            "exit criterion 'no-p1-72h': hours must be a number above 0 and at most "
+            "876000 (100 years)",
+        ),
+        (
+            {**NO_P1, "hours": 9223372036854775807},
+            "exit criterion 'no-p1-72h': hours must be a number above 0 and at most "
+            "876000 (100 years)",
+        ),
+        (
+            {"name": "steady", "rule": "backlog_not_growing", "days": 36501},
+            "exit criterion 'steady': days must be a number above 0 and at most 36500 "
+            "(100 years)",
+        ),
+        (
+            {
+                "name": "csat",
+                "rule": "csat_at_least",
+                "percent": 80,
+                "min_responses": -1,
+                "window_days": 14,
+            },
+            "exit criterion 'csat': min_responses must be a whole number from 0 to "
+            "1000000",
+        ),
+    ],
+)
+def test_criterion_numbers_out_of_range_are_config_errors(
+    project: Path, criterion: dict[str, Any], error: str
+) -> None:
+    set_criteria(project, criterion)
+
+    result = run("exit-check", expect=2)
+
+    assert result.stderr == f"Error: {project / 'hypercare.toml'}: {error}\n"
+
+
+def test_criteria_at_their_limits_still_evaluate(project: Path) -> None:
+    set_criteria(
+        project,
+        {**NO_P1, "hours": 876000},
+        {"name": "steady", "rule": "backlog_not_growing", "days": 36500},
+        {
+            "name": "csat",
+            "rule": "csat_at_least",
+            "percent": 100,
+            "min_responses": 0,
+            "window_days": 36500,
+        },
+    )
+
+    run("exit-check", "--as-of", "2026-03-20 09:00", expect=1)
 
 
 def test_a_signoff_no_criterion_uses_is_refused_unless_forced(project: Path) -> None:
