@@ -4,7 +4,9 @@
 calendars, the stand-up and closing-the-loop settings, people and escalation
 paths, and the exit criteria. Every key is checked: an unknown key, an empty
 or unknown matrix cell, a bad time zone or duration is a ``ConfigError`` that
-names the key and the file. Core code only ever sees ``Settings``.
+names the key and the file, and so is a number out of its range (a duration
+past 100 years, a port, a planned end not after the go-live). Core code only
+ever sees ``Settings``.
 """
 
 from __future__ import annotations
@@ -408,6 +410,18 @@ class _Reader:
             raise self.fail(key, f"must be a list of {', '.join(WEEKDAYS)}")
         return tuple(sorted(WEEKDAYS.index(v) for v in value))
 
+    def zone(self, value: Any, key: str) -> str:
+        name: str = self.typed(value, key, str)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(
+                key,
+                f"'{name}' is not a known time zone; use a name "
+                "like Europe/Amsterdam or UTC",
+            ) from None
+        return name
+
     def moment(self, value: Any, key: str) -> datetime:
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -436,15 +450,7 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
             "areas",
         },
     )
-    timezone = reader.typed(project.get("timezone", "UTC"), "project.timezone", str)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise reader.fail(
-            "project.timezone",
-            f"'{timezone}' is not a known time zone; use a name "
-            "like Europe/Amsterdam or UTC",
-        ) from None
+    timezone = reader.zone(project.get("timezone", "UTC"), "project.timezone")
 
     calendars = _calendars(reader, document.get("calendars", {}), timezone)
     standup = reader.table(
@@ -454,11 +460,19 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         document.get("loop", {}), "loop", {"confirm_within", "update_every"}
     )
     update_every = reader.table(loop.get("update_every", {}), "loop.update_every", None)
+    go_live = _optional_moment(reader, project, "go_live")
+    planned_end = _optional_moment(reader, project, "planned_end")
+    if go_live and planned_end and planned_end <= go_live:
+        raise reader.fail(
+            "project.planned_end",
+            f"({to_iso(planned_end)}) must be later than project.go_live "
+            f"({to_iso(go_live)})",
+        )
     return Settings(
         path=path,
         name=reader.typed(project.get("name", "Hypercare"), "project.name", str),
-        go_live=_optional_moment(reader, project, "go_live"),
-        planned_end=_optional_moment(reader, project, "planned_end"),
+        go_live=go_live,
+        planned_end=planned_end,
         timezone=timezone,
         day_first=reader.typed(
             project.get("day_first", True), "project.day_first", bool
@@ -544,7 +558,7 @@ def _calendars(reader: _Reader, value: Any, timezone: str) -> dict[str, Calendar
         spec = reader.table(
             spec, key, {"always", "timezone", "days", "start", "end", "holidays"}
         )
-        zone = reader.typed(spec.get("timezone", timezone), f"{key}.timezone", str)
+        zone = reader.zone(spec.get("timezone", timezone), f"{key}.timezone")
         holidays = reader.typed(spec.get("holidays", []), f"{key}.holidays", list)
         calendar = Calendar(
             name=name,
@@ -623,9 +637,14 @@ def _smtp(reader: _Reader, value: Any) -> Smtp:
     spec = reader.table(
         value, "smtp", {"host", "port", "sender", "starttls", "username"}
     )
+    port = reader.typed(spec.get("port", 25), "smtp.port", int)
+    if not 1 <= port <= 65535:
+        raise reader.fail(
+            "smtp.port", f"{port} is not a port; use 1 to 65535 (25, 587)"
+        )
     return Smtp(
         host=reader.typed(spec.get("host", "localhost"), "smtp.host", str),
-        port=reader.typed(spec.get("port", 25), "smtp.port", int),
+        port=port,
         sender=reader.typed(
             spec.get("sender", "hypercare@localhost"), "smtp.sender", str
         ),
