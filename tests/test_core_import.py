@@ -121,27 +121,33 @@ def test_time_reader_reads_jira_times() -> None:
             "'now' is relative; a file's times must be absolute, like 2026-03-05 "
             "14:30, so that importing it again gives the same times",
         ),
-        # NOW is 2 March 2026 09:00; five minutes of clock skew are allowed.
+        # NOW is 2 March 2026 09:00 UTC, 10:00 in Amsterdam; five minutes of
+        # clock skew are allowed.
         (
-            "2/3/2026 09:06",
-            "'2/3/2026 09:06' is in the future (2026-03-02T09:06:00Z); a file can "
+            "2/3/2026 10:06",
+            "'2/3/2026 10:06' is in the future (2026-03-02T09:06:00Z); a file can "
             "only hold times up to now",
         ),
         (
             "2099-11-21",
-            "'2099-11-21' is in the future (2099-11-21T00:00:00Z); a file can only "
+            "'2099-11-21' is in the future (2099-11-20T23:00:00Z); a file can only "
             "hold times up to now",
+        ),
+        # Read by a fast format; in a zone east of UTC it overflowed (exit 3).
+        (
+            "01/01/0001 00:30",
+            "'01/01/0001 00:30' is in the year 1; give a year from 1900 to 2999",
         ),
     ],
 )
 def test_time_reader_refuses_relative_and_future_times(text: str, message: str) -> None:
-    reader = TimeReader(ZoneInfo("UTC"), FORMATS, day_first=True, now=NOW)
+    reader = TimeReader(ZoneInfo("Europe/Amsterdam"), FORMATS, day_first=True, now=NOW)
 
     with pytest.raises(UnfitTime) as caught:
         reader.read(text)
 
     assert str(caught.value) == message
-    assert reader.read("2/3/2026 09:05") == "2026-03-02T09:05:00Z"
+    assert reader.read("2/3/2026 10:05") == "2026-03-02T09:05:00Z"
 
 
 # --- ServiceNow replay --------------------------------------------------------------

@@ -53,7 +53,14 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from hypercare.core.when import CLOCK_SKEW, is_relative, parse_absolute, to_iso
+from hypercare.core.when import (
+    CLOCK_SKEW,
+    MAX_YEAR,
+    MIN_YEAR,
+    is_relative,
+    parse_absolute,
+    to_iso,
+)
 from hypercare.errors import ImportRowError, InputError
 from hypercare.store import importing as sql
 from hypercare.store.db import Store
@@ -297,7 +304,7 @@ def _open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
 
 
 class UnfitTime(ValueError):
-    """A time that was read but cannot be imported: relative, or in the future."""
+    """A time that was read but cannot be imported: relative, future, year 1."""
 
 
 class TimeReader:
@@ -346,6 +353,11 @@ class TimeReader:
             if position:
                 # The format that matched is likely to match the next value too.
                 self.formats.insert(0, self.formats.pop(position))
+            if not MIN_YEAR <= moment.year <= MAX_YEAR:
+                raise UnfitTime(
+                    f"'{text}' is in the year {moment.year}; give a year from "
+                    f"{MIN_YEAR} to {MAX_YEAR}"
+                )
             return self._stored(moment)
 
         if is_relative(text):
