@@ -4,7 +4,9 @@
 calendars, the stand-up and closing-the-loop settings, people and escalation
 paths, and the exit criteria. Every key is checked: an unknown key, an empty
 or unknown matrix cell, a bad time zone or duration is a ``ConfigError`` that
-names the key and the file. Core code only ever sees ``Settings``.
+names the key and the file, and so is a number out of its range (a duration
+past 100 years, a port, a planned end not after the go-live). Core code only
+ever sees ``Settings``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,17 @@ RULES: dict[str, dict[str, type]] = {
     "signoff": {"signoff": str},
 }
 _CRITERION_KEYS = {"name", "rule", "description"}
+# The largest value of each number a criterion takes, with how it reads. An
+# age or window past 100 years is a typing mistake, and datetime arithmetic
+# overflows not far beyond (a bug's exit 3 instead of a config error).
+_CRITERION_LIMITS: dict[str, tuple[float, str]] = {
+    "hours": (876_000, "876000 (100 years)"),
+    "target_hours": (876_000, "876000 (100 years)"),
+    "days": (36_500, "36500 (100 years)"),
+    "window_days": (36_500, "36500 (100 years)"),
+    "percent": (100, "100"),
+}
+MAX_RESPONSES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -376,11 +389,10 @@ class _Reader:
     def duration(self, value: Any, key: str, day: timedelta | None = None) -> timedelta:
         text = self.typed(value, key, str)
         try:
-            span = parse_duration(text)
-        except InputError:
-            raise self.fail(
-                key, f"'{text}' is not a duration like 15m, 4h or 3d"
-            ) from None
+            span = parse_duration(text, name=key)
+        except InputError as exc:
+            # The message names the key: not a duration, or over 100 years.
+            raise ConfigError(f"{self.where}: {exc}") from None
         if day is not None and text.strip().lower().endswith("d"):
             # On a working-hours calendar a day is one working day.
             span = day * (span / timedelta(days=1))
@@ -397,6 +409,18 @@ class _Reader:
         if not isinstance(value, list) or not all(v in WEEKDAYS for v in value):
             raise self.fail(key, f"must be a list of {', '.join(WEEKDAYS)}")
         return tuple(sorted(WEEKDAYS.index(v) for v in value))
+
+    def zone(self, value: Any, key: str) -> str:
+        name: str = self.typed(value, key, str)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(
+                key,
+                f"'{name}' is not a known time zone; use a name "
+                "like Europe/Amsterdam or UTC",
+            ) from None
+        return name
 
     def moment(self, value: Any, key: str) -> datetime:
         if isinstance(value, datetime):
@@ -426,15 +450,7 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
             "areas",
         },
     )
-    timezone = reader.typed(project.get("timezone", "UTC"), "project.timezone", str)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise reader.fail(
-            "project.timezone",
-            f"'{timezone}' is not a known time zone; use a name "
-            "like Europe/Amsterdam or UTC",
-        ) from None
+    timezone = reader.zone(project.get("timezone", "UTC"), "project.timezone")
 
     calendars = _calendars(reader, document.get("calendars", {}), timezone)
     standup = reader.table(
@@ -444,11 +460,19 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         document.get("loop", {}), "loop", {"confirm_within", "update_every"}
     )
     update_every = reader.table(loop.get("update_every", {}), "loop.update_every", None)
+    go_live = _optional_moment(reader, project, "go_live")
+    planned_end = _optional_moment(reader, project, "planned_end")
+    if go_live and planned_end and planned_end <= go_live:
+        raise reader.fail(
+            "project.planned_end",
+            f"({to_iso(planned_end)}) must be later than project.go_live "
+            f"({to_iso(go_live)})",
+        )
     return Settings(
         path=path,
         name=reader.typed(project.get("name", "Hypercare"), "project.name", str),
-        go_live=_optional_moment(reader, project, "go_live"),
-        planned_end=_optional_moment(reader, project, "planned_end"),
+        go_live=go_live,
+        planned_end=planned_end,
         timezone=timezone,
         day_first=reader.typed(
             project.get("day_first", True), "project.day_first", bool
@@ -534,7 +558,7 @@ def _calendars(reader: _Reader, value: Any, timezone: str) -> dict[str, Calendar
         spec = reader.table(
             spec, key, {"always", "timezone", "days", "start", "end", "holidays"}
         )
-        zone = reader.typed(spec.get("timezone", timezone), f"{key}.timezone", str)
+        zone = reader.zone(spec.get("timezone", timezone), f"{key}.timezone")
         holidays = reader.typed(spec.get("holidays", []), f"{key}.holidays", list)
         calendar = Calendar(
             name=name,
@@ -613,9 +637,14 @@ def _smtp(reader: _Reader, value: Any) -> Smtp:
     spec = reader.table(
         value, "smtp", {"host", "port", "sender", "starttls", "username"}
     )
+    port = reader.typed(spec.get("port", 25), "smtp.port", int)
+    if not 1 <= port <= 65535:
+        raise reader.fail(
+            "smtp.port", f"{port} is not a port; use 1 to 65535 (25, 587)"
+        )
     return Smtp(
         host=reader.typed(spec.get("host", "localhost"), "smtp.host", str),
-        port=reader.typed(spec.get("port", 25), "smtp.port", int),
+        port=port,
         sender=reader.typed(
             spec.get("sender", "hypercare@localhost"), "smtp.sender", str
         ),
@@ -623,6 +652,23 @@ def _smtp(reader: _Reader, value: Any) -> Smtp:
         username=spec.get("username"),
         is_configured=True,
     )
+
+
+def _check_ranges(reader: _Reader, label: str, values: dict[str, Any]) -> None:
+    """Each number of a criterion above 0 (or 0 answers) and at most its limit."""
+    for param, (limit, shown) in _CRITERION_LIMITS.items():
+        # NaN fails both comparisons, so it is refused like inf.
+        if param in values and not 0 < values[param] <= limit:
+            raise reader.fail(
+                f"{label}: {param}", f"must be a number above 0 and at most {shown}"
+            )
+    if "min_responses" in values and not 0 <= values["min_responses"] <= (
+        MAX_RESPONSES
+    ):
+        raise reader.fail(
+            f"{label}: min_responses",
+            f"must be a whole number from 0 to {MAX_RESPONSES}",
+        )
 
 
 def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
@@ -661,15 +707,7 @@ def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
             _priority(reader, values["priority"], f"{label}: priority")
         if values.get("clock", "resolve") not in ("acknowledge", "resolve"):
             raise reader.fail(f"{label}: clock", "must be 'acknowledge' or 'resolve'")
-        for param in ("hours", "days", "target_hours", "window_days", "percent"):
-            if param in values and not 0 < values[param] <= (
-                100 if param == "percent" else float("inf")
-            ):
-                raise reader.fail(
-                    f"{label}: {param}",
-                    "must be a number above 0"
-                    + (" and at most 100" if param == "percent" else ""),
-                )
+        _check_ranges(reader, label, values)
         criteria.append(
             Criterion(
                 name=name, rule=rule, description=spec.get("description", ""), **values

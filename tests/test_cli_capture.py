@@ -250,3 +250,53 @@ def test_text_from_users_cannot_act_on_the_terminal(
     shown = run("show", "1").stdout
     assert ":fire:" in shown and "[bold]now[/bold]" in shown
     assert "\x1b[2J" not in shown
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "problem"),
+    [
+        (
+            "--at",
+            "0001-01-01",
+            "the year 1 is out of range; give a year from 1900 to 2999",
+        ),
+        (
+            "--reported-at",
+            "Mar 2026",
+            "it names no day; a date needs day, month and "
+            "year, like 5 Mar 2026 or 5 Mar 2026 14:30",
+        ),
+        (
+            "--at",
+            "5 Mar 2026 14:30 EST",
+            "the time zone 'EST' is not known; give an "
+            "offset instead, like -05:00 or Z",
+        ),
+        (
+            "--at",
+            "99999999999h ago",
+            "it is more than 100 years (36500d) back; give a date like 2026-03-05",
+        ),
+    ],
+)
+def test_a_time_that_would_be_a_guess_is_refused_and_nothing_logged(
+    project: Path, flag: str, text: str, problem: str
+) -> None:
+    result = run("log", "x", flag, text, expect=2)
+
+    # One line: dateutil's warning about EST no longer reaches stderr.
+    assert result.stderr == f"Error: cannot read the time '{text}': {problem}\n"
+    assert run("list", "--format", "json").json() == []
+
+
+def test_a_local_time_the_clocks_skip_is_refused(isolated: Path) -> None:
+    run("init", "--go-live", "2026-03-02 09:00", "--tz", "Europe/Berlin")
+
+    result = run("log", "x", "--at", "2026-03-29 02:30", expect=2)
+
+    assert result.stderr == (
+        "Error: cannot read the time '2026-03-29 02:30': 2026-03-29 02:30 does not "
+        "exist in Europe/Berlin (the clocks jump from 02:00 to 03:00); give a time "
+        "outside the jump\n"
+    )
+    assert run("list", "--format", "json").json() == []

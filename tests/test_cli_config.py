@@ -181,6 +181,43 @@ def _edit(project: Path, old: str, new: str) -> None:
             'resolve_within = "soon"',
             "targets.P1.resolve_within 'soon' is not a duration like 15m, 4h or 3d",
         ),
+        # 99999999999999d ended in OverflowError, and every command with it.
+        (
+            'acknowledge_within = "15m"',
+            'acknowledge_within = "99999999999999d"',
+            "targets.P1.acknowledge_within '99999999999999d' is longer than 100 "
+            "years (36500d); give a shorter one",
+        ),
+        (
+            'stale_after = "24h"',
+            'stale_after = "876001h"',
+            "standup.stale_after '876001h' is longer than 100 years (36500d); give "
+            "a shorter one",
+        ),
+        # A bad calendar zone passed here and failed in kpi with
+        # ZoneInfoNotFoundError (exit 3).
+        (
+            "[calendars.business]\n",
+            '[calendars.business]\ntimezone = "Bad/Zone"\n',
+            "calendars.business.timezone 'Bad/Zone' is not a known time zone; use a "
+            "name like Europe/Amsterdam or UTC",
+        ),
+        (
+            'planned_end = "2026-03-30T09:00:00Z"',
+            'planned_end = "2026-03-01T09:00:00Z"',
+            "project.planned_end (2026-03-01T09:00:00Z) must be later than "
+            "project.go_live (2026-03-02T09:00:00Z)",
+        ),
+        (
+            "[project]\n",
+            "[smtp]\nport = 99999999\n\n[project]\n",
+            "smtp.port 99999999 is not a port; use 1 to 65535 (25, 587)",
+        ),
+        (
+            "[project]\n",
+            "[smtp]\nport = -1\n\n[project]\n",
+            "smtp.port -1 is not a port; use 1 to 65535 (25, 587)",
+        ),
         (
             "holidays = []",
             'holidays = ["2026-12-25", "christmas"]',

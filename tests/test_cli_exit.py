@@ -739,6 +739,49 @@ def test_a_bad_sample_is_refused_with_its_line_and_nothing_is_written(
     assert "line 7" in out.stderr
 
 
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        # "1h ago" moves with each import: the same file added its rows again.
+        (
+            "1h ago,api,up,false,120",
+            "cannot read the time '1h ago': it is relative; a file's times must be "
+            "absolute, like 2026-03-05 14:30, so that importing it again gives the "
+            "same times",
+        ),
+        (
+            "now,api,up,false,120",
+            "cannot read the time 'now': it is relative; a file's times must be "
+            "absolute, like 2026-03-05 14:30, so that importing it again gives the "
+            "same times",
+        ),
+        (
+            "2099-11-21 10:00,api,up,false,120",
+            "the time '2099-11-21 10:00' is in the future (2099-11-21T10:00:00Z); a "
+            "file can only hold times up to now",
+        ),
+        (
+            "2026-03-05 00:05,api,up,false,-5",
+            "latency_ms -5 is negative; give the latency in milliseconds, 0 or more",
+        ),
+        ("2026-03-05 00:05,api,up,false,inf", "latency_ms 'inf' is not a number"),
+    ],
+)
+def test_a_sample_at_a_relative_or_future_time_is_refused(
+    project: Path, row: str, reason: str
+) -> None:
+    write_samples(project / "samples.csv", down=0, total=10)
+    text = (project / "samples.csv").read_text().splitlines()
+    text[6] = row
+    (project / "samples.csv").write_text("\n".join(text) + "\n")
+
+    result = run("import", "metrics", "samples.csv", expect=2)
+
+    assert result.stderr == f"Error: samples.csv line 7: {reason}\n"
+    with sqlite3.connect(project / "hypercare.db") as conn:
+        assert conn.execute("SELECT count(*) FROM metric_samples").fetchone() == (0,)
+
+
 # --- formats and CI -----------------------------------------------------------------
 
 
@@ -981,7 +1024,18 @@ def test_the_ci_examples_run_the_gate_on_a_schedule(project: Path, name: str) ->
         ),
         (
             {"window_days": 0},
-            "exit criterion 'sla': window_days must be a number above 0",
+            "exit criterion 'sla': window_days must be a number above 0 and at most "
+            "36500 (100 years)",
+        ),
+        # Numbers this large ended in OverflowError (exit 3) once evaluated.
+        (
+            {"window_days": 99999999999},
+            "exit criterion 'sla': window_days must be a number above 0 and at most "
+            "36500 (100 years)",
+        ),
+        (
+            {"percent": float("nan")},
+            "exit criterion 'sla': percent must be a number above 0 and at most 100",
         ),
     ],
 )
@@ -1001,6 +1055,69 @@ def test_bad_criterion_parameters_are_config_errors(
     result = run("exit-check", expect=2)
 
     assert result.stderr == f"Error: {project / 'hypercare.toml'}: {error}\n"
+
+
+@pytest.mark.parametrize(
+    ("criterion", "error"),
+    [
+        (
+            {**NO_P1, "hours": 1e300},
+            "exit criterion 'no-p1-72h': hours must be a number above 0 and at most "
+            "876000 (100 years)",
+        ),
+        (
+            {**NO_P1, "hours": float("inf")},
+            "exit criterion 'no-p1-72h': hours must be a number above 0 and at most "
+            "876000 (100 years)",
+        ),
+        (
+            {**NO_P1, "hours": 9223372036854775807},
+            "exit criterion 'no-p1-72h': hours must be a number above 0 and at most "
+            "876000 (100 years)",
+        ),
+        (
+            {"name": "steady", "rule": "backlog_not_growing", "days": 36501},
+            "exit criterion 'steady': days must be a number above 0 and at most 36500 "
+            "(100 years)",
+        ),
+        (
+            {
+                "name": "csat",
+                "rule": "csat_at_least",
+                "percent": 80,
+                "min_responses": -1,
+                "window_days": 14,
+            },
+            "exit criterion 'csat': min_responses must be a whole number from 0 to "
+            "1000000",
+        ),
+    ],
+)
+def test_criterion_numbers_out_of_range_are_config_errors(
+    project: Path, criterion: dict[str, Any], error: str
+) -> None:
+    set_criteria(project, criterion)
+
+    result = run("exit-check", expect=2)
+
+    assert result.stderr == f"Error: {project / 'hypercare.toml'}: {error}\n"
+
+
+def test_criteria_at_their_limits_still_evaluate(project: Path) -> None:
+    set_criteria(
+        project,
+        {**NO_P1, "hours": 876000},
+        {"name": "steady", "rule": "backlog_not_growing", "days": 36500},
+        {
+            "name": "csat",
+            "rule": "csat_at_least",
+            "percent": 100,
+            "min_responses": 0,
+            "window_days": 36500,
+        },
+    )
+
+    run("exit-check", "--as-of", "2026-03-20 09:00", expect=1)
 
 
 def test_a_signoff_no_criterion_uses_is_refused_unless_forced(project: Path) -> None:

@@ -906,3 +906,53 @@ def test_a_closed_jira_issue_without_an_update_time_ends_closed(project: Path) -
         "2026-11-21T12:00:00Z",
         "2026-11-21T12:00:00Z",
     )
+
+
+@pytest.mark.parametrize(
+    ("created", "reason"),
+    [
+        (
+            "2099-11-21",
+            "reported_at '2099-11-21' is in the future (2099-11-21T00:00:00Z); a file "
+            "can only hold times up to now",
+        ),
+        (
+            "1h ago",
+            "reported_at '1h ago' is relative; a file's times must be absolute, like "
+            "2026-03-05 14:30, so that importing it again gives the same times",
+        ),
+    ],
+)
+def test_a_relative_or_future_time_in_an_export_is_refused(
+    project: Path, created: str, reason: str
+) -> None:
+    Path("later.csv").write_text(
+        "Issue key,Summary,Status,Priority,Created\n"
+        "F-1,fine,Open,High,2026-11-21 10:00\n"
+        f"F-2,later,Open,High,{created}\n"
+    )
+
+    result = run("import", "jira", "later.csv", expect=2)
+
+    assert result.stderr == (
+        f"Error: later.csv line 3: {reason}; nothing was imported. Fix the file, or "
+        "pass --skip-bad to import the rest\n"
+    )
+    assert _counts(project) == (0, 0)
+
+
+def test_a_comment_dated_in_the_future_is_a_bad_row(project: Path) -> None:
+    # Before, a stamp that could not be used left the whole text as the note.
+    Path("noted.csv").write_text(
+        "Issue key,Summary,Status,Priority,Created,Comment\n"
+        "C-1,noted,Open,High,2026-11-21 10:00,2099-01-01 10:00;ana;on it\n"
+    )
+
+    result = run("import", "jira", "noted.csv", expect=2)
+
+    assert result.stderr == (
+        "Error: noted.csv line 2: a comment's time '2099-01-01 10:00' is in the "
+        "future (2099-01-01T10:00:00Z); a file can only hold times up to now; "
+        "nothing was imported. Fix the file, or pass --skip-bad to import the rest\n"
+    )
+    assert _counts(project) == (0, 0)

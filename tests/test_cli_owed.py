@@ -313,8 +313,13 @@ def test_confirm_closes_and_rejection_reopens(project: Path) -> None:
         ),
         (
             ["close", "--unconfirmed-older-than", "soon"],
-            "Error: cannot read the duration 'soon': use a number and a unit, for "
-            "example 15m, 4h, 3d or 1w",
+            "Error: --unconfirmed-older-than 'soon' is not a duration like 15m, 4h "
+            "or 3d",
+        ),
+        (
+            ["close", "--unconfirmed-older-than", "99999999999d", "--yes"],
+            "Error: --unconfirmed-older-than '99999999999d' is longer than 100 years "
+            "(36500d); give a shorter one",
         ),
     ],
 )
@@ -324,6 +329,9 @@ def test_refusals(project: Path, args: list[str], line: str) -> None:
     run("resolve", "2", "--at", "2026-03-03T09:00:00Z")
 
     assert run(*args, expect=2).stderr == line + "\n"
+    assert run("show", "2", "--format", "json").json()["issue"]["status"] == (
+        "resolved"
+    )
 
 
 def _three_resolved() -> None:

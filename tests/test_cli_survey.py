@@ -186,6 +186,18 @@ def test_answers_link_to_issues_by_number_or_ref(project: Path) -> None:
             "answers.csv line 2: issue '\u00b2' matches no issue number or external "
             "reference; import the issues first or drop columns.issue from the mapping",
         ),
+        # A relative time would move (and the answer import again) each time.
+        (
+            "a1,5,2026-03-03 10:00,,\na2,4,yesterday 10:00,,\n",
+            "answers.csv line 3: answered_at: cannot read the time 'yesterday 10:00': "
+            "it is relative; a file's times must be absolute, like 2026-03-05 14:30, "
+            "so that importing it again gives the same times",
+        ),
+        (
+            "a1,5,2099-11-21 10:00,,\n",
+            "answers.csv line 2: answered_at: the time '2099-11-21 10:00' is in the "
+            "future (2099-11-21T10:00:00Z); a file can only hold times up to now",
+        ),
         (
             "a1,5,2026-03-03 10:00,,\na1,4,2026-03-03 10:00,,\n",
             "answers.csv line 3: answer id a1 was already given on line 2 "
@@ -334,3 +346,16 @@ def test_an_answer_in_the_future_is_refused(project: Path) -> None:
         "Error: --at 2100-01-01 is in the future (2100-01-01T00:00:00Z); give a time "
         "up to now\n"
     )
+
+
+def test_a_repeated_local_hour_in_a_file_is_its_first_pass(project: Path) -> None:
+    # An export cannot be asked for an offset; Berlin passes 02:30 twice on
+    # 25 October 2026, first at 00:30 UTC (+02:00).
+    _write("map.toml", 'timezone = "Europe/Berlin"\n' + SMALL_MAPPING)
+    _write(
+        "answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-10-25 02:30,,\n"
+    )
+
+    run("import", "survey", "answers.csv", "--mapping", "map.toml")
+
+    assert [row[4] for row in _answers()] == ["2026-10-25T00:30:00Z"]

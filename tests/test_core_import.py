@@ -17,7 +17,14 @@ import pytest
 
 from hypercare.config import DEFAULT_MATRIX
 from hypercare.core.importers.servicenow import FORMATS, ServiceNowImporter
-from hypercare.core.importing import BadRow, History, Rows, TimeReader, fold
+from hypercare.core.importing import (
+    BadRow,
+    History,
+    Rows,
+    TimeReader,
+    UnfitTime,
+    fold,
+)
 from hypercare.errors import ImportRowError
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -113,10 +120,56 @@ def test_time_reader_refuses_what_it_cannot_read(text: str) -> None:
 
 
 def test_time_reader_reads_jira_times() -> None:
-    reader = TimeReader(ZoneInfo("UTC"), ["%d/%b/%y %I:%M %p"], day_first=True, now=NOW)
+    # Read on the day after: a time after the import's now is refused.
+    later = datetime(2026, 12, 4, tzinfo=UTC)
+    reader = TimeReader(
+        ZoneInfo("UTC"), ["%d/%b/%y %I:%M %p"], day_first=True, now=later
+    )
     assert reader.read("03/Dec/26 2:05 PM") == "2026-12-03T14:05:00Z"
     assert reader.read("03/Dec/26 12:05 AM") == "2026-12-03T00:05:00Z"
     assert reader.read("03/Dec/26 12:05 PM") == "2026-12-03T12:05:00Z"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "1h ago",
+            "'1h ago' is relative; a file's times must be absolute, like 2026-03-05 "
+            "14:30, so that importing it again gives the same times",
+        ),
+        (
+            "now",
+            "'now' is relative; a file's times must be absolute, like 2026-03-05 "
+            "14:30, so that importing it again gives the same times",
+        ),
+        # NOW is 2 March 2026 09:00 UTC, 10:00 in Amsterdam; five minutes of
+        # clock skew are allowed.
+        (
+            "2/3/2026 10:06",
+            "'2/3/2026 10:06' is in the future (2026-03-02T09:06:00Z); a file can "
+            "only hold times up to now",
+        ),
+        (
+            "2099-11-21",
+            "'2099-11-21' is in the future (2099-11-20T23:00:00Z); a file can only "
+            "hold times up to now",
+        ),
+        # Read by a fast format; in a zone east of UTC it overflowed (exit 3).
+        (
+            "01/01/0001 00:30",
+            "'01/01/0001 00:30' is in the year 1; give a year from 1900 to 2999",
+        ),
+    ],
+)
+def test_time_reader_refuses_relative_and_future_times(text: str, message: str) -> None:
+    reader = TimeReader(ZoneInfo("Europe/Amsterdam"), FORMATS, day_first=True, now=NOW)
+
+    with pytest.raises(UnfitTime) as caught:
+        reader.read(text)
+
+    assert str(caught.value) == message
+    assert reader.read("2/3/2026 10:05") == "2026-03-02T09:05:00Z"
 
 
 # --- ServiceNow replay --------------------------------------------------------------

@@ -41,6 +41,17 @@ BERLIN = ZoneInfo("Europe/Berlin")  # UTC+1 in March before the 29th
         # Year first is never re-read as year-day-month, whatever day_first says.
         ("2012/10/09 14:50:17.000", True, "2012-10-09T12:50:17Z"),
         ("2026-03-05", False, "2026-03-04T23:00:00Z"),
+        # Two-digit years are 20xx wherever they are written.
+        ("5/3/26 14:30", True, "2026-03-05T13:30:00Z"),
+        ("5 Mar 26 14:30", True, "2026-03-05T13:30:00Z"),
+        # UTC by name and offsets are zones; the local time is then ignored.
+        ("5 Mar 2026 14:30 UTC", True, "2026-03-05T14:30:00Z"),
+        ("5 Mar 2026 14:30 +03:00", True, "2026-03-05T11:30:00Z"),
+        # Either side of the clocks' jumps in Berlin, and with an offset inside.
+        ("2026-03-29 01:59", True, "2026-03-29T00:59:00Z"),
+        ("2026-03-29 03:00", True, "2026-03-29T01:00:00Z"),
+        ("2026-10-25 02:30+02:00", True, "2026-10-25T00:30:00Z"),
+        ("2026-10-25 02:30+01:00", True, "2026-10-25T01:30:00Z"),
     ],
 )
 def test_accepted_forms(text: str, day_first: bool, expected: str) -> None:
@@ -129,3 +140,156 @@ def test_a_datetime_is_shown_like_a_stored_stamp() -> None:
 )
 def test_durations_for_people(minutes: float | None, shown: str) -> None:
     assert format_span(minutes) == shown
+
+
+_FORMS = (
+    "use ISO 8601 (2026-03-05 14:30), a written date (5 Mar 2026 14:30) or a "
+    "relative form (now, 2h ago, 72h, yesterday 09:00)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Year 0 and 1 were read as 2000 and 2001.
+        (
+            "0000-01-01",
+            "cannot read the time '0000-01-01': the year 0 is out of range; give a "
+            "year from 1900 to 2999",
+        ),
+        (
+            "0001-01-01",
+            "cannot read the time '0001-01-01': the year 1 is out of range; give a "
+            "year from 1900 to 2999",
+        ),
+        (
+            "5 Mar 0001",
+            "cannot read the time '5 Mar 0001': the year 1 is out of range; give a "
+            "year from 1900 to 2999",
+        ),
+        (
+            "1/1/026",
+            "cannot read the time '1/1/026': write the year with 4 digits (2026) or "
+            "2 (26)",
+        ),
+        # The missing parts were filled in from today.
+        (
+            "Mar 2026",
+            "cannot read the time 'Mar 2026': it names no day; a date needs day, "
+            "month and year, like 5 Mar 2026 or 5 Mar 2026 14:30",
+        ),
+        (
+            "2026",
+            "cannot read the time '2026': it names no day or month; a date needs "
+            "day, month and year, like 5 Mar 2026 or 5 Mar 2026 14:30",
+        ),
+        (
+            "5 March",
+            "cannot read the time '5 March': it names no year; a date needs day, "
+            "month and year, like 5 Mar 2026 or 5 Mar 2026 14:30",
+        ),
+        (
+            "14:30",
+            "cannot read the time '14:30': it names no day, month or year; a date "
+            "needs day, month and year, like 5 Mar 2026 or 5 Mar 2026 14:30 (or "
+            "today 14:30)",
+        ),
+        # An abbreviation was dropped, and the time read as local.
+        (
+            "5 Mar 2026 14:30 EST",
+            "cannot read the time '5 Mar 2026 14:30 EST': the time zone 'EST' is "
+            "not known; give an offset instead, like -05:00 or Z",
+        ),
+        (
+            "5 Mar 2026 14:30 UTC+3",
+            "cannot read the time '5 Mar 2026 14:30 UTC+3': write the offset on its "
+            "own, like 14:30+03:00 (UTC+3 is read the POSIX way, as 3 hours behind "
+            "UTC)",
+        ),
+        # Berlin skips 02:00-03:00 on 29 March and passes it twice on 25 October.
+        (
+            "2026-03-29 02:30",
+            "cannot read the time '2026-03-29 02:30': 2026-03-29 02:30 does not "
+            "exist in Europe/Berlin (the clocks jump from 02:00 to 03:00); give a "
+            "time outside the jump",
+        ),
+        (
+            "29 Mar 2026 2:00",
+            "cannot read the time '29 Mar 2026 2:00': 2026-03-29 02:00 does not "
+            "exist in Europe/Berlin (the clocks jump from 02:00 to 03:00); give a "
+            "time outside the jump",
+        ),
+        (
+            "2026-10-25 02:30",
+            "cannot read the time '2026-10-25 02:30': 2026-10-25 02:30 happens twice "
+            "in Europe/Berlin (the clocks go back from 03:00 to 02:00); add the "
+            "offset: 2026-10-25 02:30+02:00 for the first, 2026-10-25 02:30+01:00 "
+            "for the second",
+        ),
+        # Spans past 100 years, and numbers past what a date can hold.
+        (
+            "99999999999h ago",
+            "cannot read the time '99999999999h ago': it is more than 100 years "
+            "(36500d) back; give a date like 2026-03-05",
+        ),
+        (
+            "36501d",
+            "cannot read the time '36501d': it is more than 100 years (36500d) "
+            "back; give a date like 2026-03-05",
+        ),
+        (
+            "5 Mar 99999999999",
+            "cannot read the time '5 Mar 99999999999': a number in it is too "
+            f"large; {_FORMS}",
+        ),
+        # The hint once said '5h ago ago'.
+        (
+            "-5h ago",
+            "cannot read the time '-5h ago' (a sign is not a direction; write "
+            f"'5h ago'): {_FORMS}",
+        ),
+    ],
+)
+def test_times_that_would_be_guesses_are_refused(text: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_when(text, now=NOW, tz=BERLIN, day_first=True)
+
+    assert str(caught.value) == message
+
+
+def test_a_span_of_100_years_is_still_read() -> None:
+    moment = parse_when("36500d ago", now=NOW, tz=BERLIN, day_first=True)
+
+    # 100 calendar years back is 36525 days (25 leap days), so 25 days short.
+    assert to_iso(moment) == "1926-04-04T15:30:00Z"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "message"),
+    [
+        (
+            "99999999999999d",
+            None,
+            "the duration '99999999999999d' is longer than 100 years (36500d); give "
+            "a shorter one",
+        ),
+        (
+            "5300w",
+            "--older-than",
+            "--older-than '5300w' is longer than 100 years (36500d); give a shorter "
+            "one",
+        ),
+        (
+            "soon",
+            "--older-than",
+            "--older-than 'soon' is not a duration like 15m, 4h or 3d",
+        ),
+    ],
+)
+def test_durations_past_100_years_are_refused(
+    text: str, name: str | None, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_duration(text, name=name)
+
+    assert str(caught.value) == message

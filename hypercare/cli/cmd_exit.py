@@ -386,12 +386,20 @@ def import_metrics(
 
     CSV header: timestamp,check,status,value,error,latency_ms (status up/down; value,
     error and latency optional). JSON lines use the same keys. Times without a zone
-    are in the config's zone. Importing the same file twice adds nothing.
+    are in the config's zone; relative times (1h ago) and times after now are
+    refused. Importing the same file twice adds nothing.
     """
     from hypercare.core.metrics import import_samples
 
     env = current()
-    summary = import_samples(env.store(), file, lambda text: env.when(text))
+    settings = env.settings()
+    summary = import_samples(
+        env.store(),
+        file,
+        now=env.now(),
+        tz=settings.tz,
+        day_first=settings.day_first,
+    )
     output.echo(
         f"Read {counted(summary.read, 'sample')}: {summary.added:,} added, "
         f"{summary.unchanged:,} already there."

@@ -256,7 +256,8 @@ def close_unconfirmed(
         raise InputError("give an issue number or --unconfirmed-older-than, not both")
     env = current()
     stamp = env.stamp(at, by)
-    stale = unconfirmed(env.store(), parse_duration(older_than), env.when(at))
+    span = parse_duration(older_than, name="--unconfirmed-older-than")
+    stale = unconfirmed(env.store(), span, env.when(at))
     if not stale:
         output.echo(f"No resolved issue is unconfirmed for longer than {older_than}.")
         return

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hypercare.config import Settings, find_config, load_settings
-from hypercare.core.when import parse_when, to_iso
+from hypercare.core.when import CLOCK_SKEW, parse_when, to_iso
 from hypercare.errors import InputError, StoreError
-
-# How far ahead of this machine's clock a typed time may be (another
-# machine's clock, a meeting note rounded up) before it is refused.
-CLOCK_SKEW = timedelta(minutes=5)
 
 if TYPE_CHECKING:
     from hypercare.core.issues import Stamp

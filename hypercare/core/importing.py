@@ -15,7 +15,8 @@ module does the rest, the same way for every source:
 * **Times.** ``TimeReader`` reads the source's known formats with
   ``strptime`` (and a hand-written fast path for ``d/m/Y H:M``), caches what
   it read, and falls back to ``core.when`` for odd values. Times without a
-  zone are in the config's zone; results are stored UTC ISO text.
+  zone are in the config's zone; results are stored UTC ISO text. A relative
+  time, or one after the import's now, makes its row bad.
 * **Matching (idempotence).** An issue is matched on ``(source,
   external_ref)``. If it is new, it is added with all its events. If it was
   imported before and its stored events are the same as the replayed ones,
@@ -61,6 +62,14 @@ from typing import IO, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from hypercare.core.lifecycle import NEXT
+from hypercare.core.when import (
+    CLOCK_SKEW,
+    MAX_YEAR,
+    MIN_YEAR,
+    is_relative,
+    parse_absolute,
+    to_iso,
+)
 from hypercare.core.words import counted
 from hypercare.errors import ImportRowError, InputError
 from hypercare.models import OPEN_STATUSES
@@ -369,8 +378,18 @@ def _open_text(path: Path) -> tuple[IO[str], IO[bytes]]:
 # --- times ---------------------------------------------------------------------
 
 
+class UnfitTime(ValueError):
+    """A time that was read but cannot be imported: relative, future, year 1."""
+
+
 class TimeReader:
-    """Reads a source's timestamps into stored UTC ISO text, fast and cached."""
+    """Reads a source's timestamps into stored UTC ISO text, fast and cached.
+
+    A file's times are absolute and have happened: a relative form ("now",
+    "1h ago") would move each time the file is imported, and a time after
+    ``now`` (give or take ``CLOCK_SKEW``) has not happened yet. Both raise
+    ``UnfitTime``, whose message starts with the quoted text.
+    """
 
     def __init__(
         self, tz: ZoneInfo, formats: Iterable[str], *, day_first: bool, now: datetime
@@ -379,7 +398,8 @@ class TimeReader:
         self.is_utc = tz.key == "UTC"
         self.formats = list(formats)
         self.day_first = day_first
-        self.now = now
+        # Stored text compares in time order (four-digit years, UTC, Z).
+        self.latest = to_iso(now + CLOCK_SKEW)
         self._cache: dict[str, str] = {}
 
     def read(self, text: str) -> str:
@@ -390,6 +410,11 @@ class TimeReader:
         if len(self._cache) > 50_000:
             self._cache.clear()  # keeps memory flat on huge files
         stored = self._read(text)
+        if stored > self.latest:
+            raise UnfitTime(
+                f"'{text}' is in the future ({stored}); a file can only hold times "
+                "up to now"
+            )
         self._cache[text] = stored
         return stored
 
@@ -403,14 +428,20 @@ class TimeReader:
             if position:
                 # The format that matched is likely to match the next value too.
                 self.formats.insert(0, self.formats.pop(position))
+            if not MIN_YEAR <= moment.year <= MAX_YEAR:
+                raise UnfitTime(
+                    f"'{text}' is in the year {moment.year}; give a year from "
+                    f"{MIN_YEAR} to {MAX_YEAR}"
+                )
             return self._stored(moment)
 
-        from hypercare.core.when import parse_when
-
-        try:
-            moment = parse_when(
-                text, now=self.now, tz=self.tz, day_first=self.day_first
+        if is_relative(text):
+            raise UnfitTime(
+                f"'{text}' is relative; a file's times must be absolute, like "
+                "2026-03-05 14:30, so that importing it again gives the same times"
             )
+        try:
+            moment = parse_absolute(text, tz=self.tz, day_first=self.day_first)
         except InputError:
             raise ValueError(f"cannot read the time '{text}'") from None
         return self._stored(moment)

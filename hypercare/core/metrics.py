@@ -7,19 +7,20 @@ object per line). Each record is one sample of one check at one time:
 field          meaning (other accepted names)
 =============  ==========================================================
 ``timestamp``  when (``at``, ``time``); ISO 8601, or a time in the config
-               zone; required
+               zone; absolute (not "1h ago") and not after now; required
 ``check``      the check's name (``check_name``, ``name``); required
 ``status``     ``up`` / ``down`` (also ``ok``/``fail``, ``true``/``false``,
                ``1``/``0``) (``up``, ``is_up``)
 ``value``      a measured number
 ``error``      whether the request failed: ``true``/``false``/``1``/``0``
                (``is_error``)
-``latency_ms`` latency in milliseconds (``latency``)
+``latency_ms`` latency in milliseconds, 0 or more (``latency``)
 =============  ==========================================================
 
 A record needs a status, a value or an error flag. A bad record is refused
 with its line number and nothing is written. Samples are unique per check and
-time: importing the same file twice adds nothing.
+time: importing the same file twice adds nothing (which is why a relative
+time, which moves with each import, is refused).
 
 Uptime is the share of samples with a status that say ``up``; error rate is
 the share of samples with an error flag that say the request failed. A window
@@ -31,14 +32,16 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypercare.core.importing import open_text
-from hypercare.core.when import to_iso
+from hypercare.core.when import parse_recorded, to_iso
 from hypercare.errors import ImportRowError, InputError
 from hypercare.store import exit as rows
 from hypercare.store.db import Store
@@ -84,17 +87,21 @@ class Share:
 
 
 def import_samples(
-    store: Store, path: Path, read_time: Callable[[str], datetime]
+    store: Store, path: Path, *, now: datetime, tz: ZoneInfo, day_first: bool
 ) -> ImportSummary:
     """Read every sample of ``path`` (CSV or JSON lines), then store the new ones.
 
-    ``read_time`` turns a typed time into an aware datetime (the CLI passes the
-    config's reading of times, so zone-less times follow the config zone).
+    Zone-less times are in ``tz``; a time after ``now`` is refused. Raises
+    ImportRowError naming the first bad line; then nothing is written.
     """
     if not path.is_file():
         raise InputError(
             f"{path}: no such file; give a CSV or JSON lines file of samples"
         )
+
+    def read_time(text: str) -> datetime:
+        return parse_recorded(text, now=now, tz=tz, day_first=day_first)
+
     samples = [
         _sample(line, record, read_time, path) for line, record in _records(path)
     ]
@@ -206,7 +213,7 @@ def _sample(
         "is_up": _flag(_field(record, "status"), where, "status", _UP),
         "value": _number(_field(record, "value"), where, "value"),
         "is_error": _flag(_field(record, "error"), where, "error", _ERROR),
-        "latency_ms": _number(_field(record, "latency_ms"), where, "latency_ms"),
+        "latency_ms": _latency(_field(record, "latency_ms"), where),
     }
     if (
         sample["is_up"] is None
@@ -234,10 +241,24 @@ def _flag(
     raise ImportRowError(f"{where}: {name} '{value}' is not up/down, true/false or 1/0")
 
 
+def _latency(value: Any, where: str) -> float | None:
+    latency = _number(value, where, "latency_ms")
+    if latency is not None and latency < 0:
+        raise ImportRowError(
+            f"{where}: latency_ms {value} is negative; give the latency in "
+            "milliseconds, 0 or more"
+        )
+    return latency
+
+
 def _number(value: Any, where: str, name: str) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise ImportRowError(f"{where}: {name} '{value}' is not a number") from None
+        number = math.nan
+    # NaN and infinity (which float() and JSON lines accept) are no measure.
+    if not math.isfinite(number):
+        raise ImportRowError(f"{where}: {name} '{value}' is not a number")
+    return number

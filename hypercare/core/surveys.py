@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
 from hypercare.core.importing import csv_problem, whole_number
-from hypercare.core.when import parse_when, to_iso, zone
+from hypercare.core.when import parse_recorded, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError, NotFoundError
 from hypercare.models import SURVEY_SCALES
 from hypercare.store import surveys as sql
@@ -371,7 +371,8 @@ def _moment(
             raise fail(f"{key} is empty; every answer needs the time it was given")
         return None
     try:
-        return to_iso(parse_when(text, now=now, tz=tz, day_first=settings.day_first))
+        moment = parse_recorded(text, now=now, tz=tz, day_first=settings.day_first)
+        return to_iso(moment)
     except InputError as exc:
         raise fail(f"{key}: {exc}") from None
 

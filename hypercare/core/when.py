@@ -10,16 +10,31 @@ ISO-8601 (``to_iso``) and numbers: they are for programs.
 Accepted WHEN forms (see ``ACCEPTED``): ISO 8601, numeric dates in the
 configured day/month order, written dates ("5 Mar 2026 14:30"), and relative
 forms ("now", "2h ago", "72h", "yesterday 09:00"). A time without a zone is
-local to the config's time zone. A numeric date is never re-ordered to make it
-valid: with day-first, "31/02/2026" is an error, not 2 March.
+local to the config's time zone. Nothing is guessed:
 
-Nothing here reads the clock: callers pass ``now``.
+* a numeric date is never re-ordered to make it valid: with day-first,
+  "31/02/2026" is an error, not 2 March;
+* a date names its day, month and year ("Mar 2026" is refused, not filled in
+  from today); only the time may be left out (midnight);
+* a year is written with 2 digits (20xx) or 4, from ``MIN_YEAR`` to ``MAX_YEAR``;
+* a zone is an offset (+01:00, Z) or UTC/GMT: an abbreviation such as EST
+  names different zones in different places, so it is refused;
+* a local time that the clocks skip (spring) or pass twice (autumn) in the
+  config's zone is refused, naming the jump: only an offset can say which
+  moment was meant. A time in a file (``parse_recorded``) must be absolute;
+  there a repeated time is read as its first pass, since an export cannot be
+  asked and real ones hold such times.
+
+Spans (durations and relative forms) are at most ``MAX_SPAN``. Nothing here
+reads the clock: callers pass ``now``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hypercare.errors import InputError
@@ -28,6 +43,16 @@ ACCEPTED = (
     "use ISO 8601 (2026-03-05 14:30), a written date (5 Mar 2026 14:30) "
     "or a relative form (now, 2h ago, 72h, yesterday 09:00)"
 )
+# Longer spans are typing mistakes, and datetime arithmetic overflows soon
+# after (timedelta stops at 999999999 days).
+MAX_SPAN = timedelta(days=36500)
+SPAN_LIMIT = "100 years (36500d)"
+# Far enough either way for any go-live, and far from datetime's limits (year
+# 9999), which reports that add weeks to --as-of would otherwise reach.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+# How far ahead of this machine's clock a time that already happened may be
+# (another machine's clock, a meeting note rounded up) before it is refused.
+CLOCK_SKEW = timedelta(minutes=5)
 
 _UNITS = {
     "s": 1,
@@ -53,6 +78,24 @@ _NUMERIC = re.compile(
     r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*$"
 )
+# dateutil reads "UTC+3" the POSIX way, as three hours *behind* UTC.
+_NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*[+-]\s*\d", re.I)
+_UTC_NAMES = {"UTC", "GMT", "Z"}
+# Two defaults that differ in day, month and year: a field that differs
+# between the two readings of a written date was not in the text.
+_PROBES = (datetime(2001, 1, 1), datetime(2002, 2, 2))
+
+
+class _Refused(Exception):
+    """A time that was read but must not be used; the message says why."""
+
+
+class _Repeated(_Refused):
+    """A local time the clocks pass twice; ``first`` is its first pass."""
+
+    def __init__(self, message: str, first: datetime) -> None:
+        super().__init__(message)
+        self.first = first
 
 
 def zone(name: str) -> ZoneInfo:
@@ -65,15 +108,26 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def parse_duration(text: str) -> timedelta:
-    """Read "15m", "4h", "3d", "1w" or "90s"; raise InputError otherwise."""
+def parse_duration(text: str, *, name: str | None = None) -> timedelta:
+    """Read "15m", "4h", "3d", "1w" or "90s", at most 100 years.
+
+    Raises InputError; ``name`` (a flag or config key) opens the message.
+    """
     match = _DURATION.match(text)
     if not match:
+        if name is not None:
+            raise InputError(f"{name} '{text}' is not a duration like 15m, 4h or 3d")
         raise InputError(
             f"cannot read the duration '{text}': use a number and a unit, "
             "for example 15m, 4h, 3d or 1w"
         )
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if seconds > MAX_SPAN.total_seconds():
+        raise InputError(
+            f"{name or 'the duration'} '{text}' is longer than {SPAN_LIMIT}; "
+            "give a shorter one"
+        )
+    return timedelta(seconds=seconds)
 
 
 def to_iso(moment: datetime) -> str:
@@ -115,20 +169,75 @@ def format_span(minutes: float | None) -> str:
 
 def parse_when(text: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> datetime:
     """Read a WHEN typed by a person; raise InputError naming accepted forms."""
+    return _read(text, now=now, tz=tz, day_first=day_first)
+
+
+def parse_recorded(
+    text: str, *, now: datetime, tz: ZoneInfo, day_first: bool
+) -> datetime:
+    """Read a time written in a file: absolute, and not after ``now``.
+
+    A relative form would move each time the file is imported (and add its
+    rows again); a time after ``now`` (give or take ``CLOCK_SKEW``) has not
+    happened yet. Raises InputError naming the problem.
+    """
+    moment = parse_absolute(text, tz=tz, day_first=day_first)
+    if moment > now + CLOCK_SKEW:
+        raise InputError(
+            f"the time '{text}' is in the future ({to_iso(moment)}); a file can "
+            "only hold times up to now"
+        )
+    return moment
+
+
+def parse_absolute(text: str, *, tz: ZoneInfo, day_first: bool) -> datetime:
+    """Read a time from a file without a now: relative forms are InputErrors."""
+    return _read(text, now=None, tz=tz, day_first=day_first)
+
+
+def is_relative(text: str) -> bool:
+    """Whether ``text`` is a relative form ("now", "2h ago", "yesterday 09:00")."""
+    raw = text.strip()
+    return raw.lower() == "now" or bool(_AGO.match(raw) or _DAY_WORD.match(raw))
+
+
+def _read(
+    text: str, *, now: datetime | None, tz: ZoneInfo, day_first: bool
+) -> datetime:
+    """``text`` as aware UTC.
+
+    ``now`` None means a time from a file: relative forms are refused and a
+    repeated local time is read as its first pass.
+    """
     raw = text.strip()
     if not raw:
         raise InputError(f"cannot read an empty time: {ACCEPTED}")
     if raw[0] in "+-":
+        unsigned = re.sub(r"\s+ago$", "", raw[1:].strip(), flags=re.I)
         raise InputError(
             f"cannot read the time '{text}' (a sign is not a direction; "
-            f"write '{raw[1:].strip()} ago'): {ACCEPTED}"
+            f"write '{unsigned} ago'): {ACCEPTED}"
         )
     try:
-        moment = _parse(raw, now=now, tz=tz, day_first=day_first)
+        try:
+            moment = _parse(raw, now=now, tz=tz, day_first=day_first)
+        except _Repeated as repeated:
+            # A person can add the offset; an export cannot be asked, and the
+            # importers' fast formats read the first pass too.
+            if now is not None:
+                raise
+            moment = repeated.first
         if moment is None:
             raise InputError(f"cannot read the time '{text}': {ACCEPTED}")
+        _check_year(moment.year)
         return moment.astimezone(UTC)
-    except (ValueError, OverflowError) as exc:
+    except _Refused as exc:
+        raise InputError(f"cannot read the time '{text}': {exc}") from None
+    except OverflowError:
+        raise InputError(
+            f"cannot read the time '{text}': a number in it is too large; {ACCEPTED}"
+        ) from None
+    except ValueError as exc:
         reason = str(exc).split("\n")[0]
         raise InputError(
             f"cannot read the time '{text}' ({reason}): {ACCEPTED}"
@@ -136,22 +245,40 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> da
 
 
 def _parse(
-    raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool
+    raw: str, *, now: datetime | None, tz: ZoneInfo, day_first: bool
 ) -> datetime | None:
-    lowered = raw.lower()
-    if lowered == "now":
-        return now
-    if match := _AGO.match(raw):
-        seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
-        return now - timedelta(seconds=seconds)
-    if match := _DAY_WORD.match(raw):
-        return _day_word(match.group(1).lower(), match.group(2), now=now, tz=tz)
+    relative = _relative(raw, now=now, tz=tz)
+    if relative is not None:
+        return relative
     if match := _YEAR_FIRST.match(raw):
         year, month, day, *clock = match.groups()
         return _numeric((day, month, year, *clock), tz=tz, day_first=True)
     if match := _NUMERIC.match(raw):
         return _numeric(match.groups(), tz=tz, day_first=day_first)
-    return _iso_or_written(raw, now=now, tz=tz, day_first=day_first)
+    return _iso_or_written(raw, tz=tz, day_first=day_first)
+
+
+def _relative(raw: str, *, now: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """A relative form read against ``now``; None when ``raw`` is not one."""
+    if not is_relative(raw):
+        return None
+    if now is None:
+        raise _Refused(
+            "it is relative; a file's times must be absolute, like "
+            "2026-03-05 14:30, so that importing it again gives the same times"
+        )
+    ago = _AGO.match(raw)
+    day_word = _DAY_WORD.match(raw)
+    if ago is not None:
+        seconds = float(ago.group(1)) * _UNITS[ago.group(2).lower()]
+        if seconds > MAX_SPAN.total_seconds():
+            raise _Refused(
+                f"it is more than {SPAN_LIMIT} back; give a date like 2026-03-05"
+            )
+        return now - timedelta(seconds=seconds)
+    if day_word is not None:
+        return _day_word(day_word.group(1).lower(), day_word.group(2), now=now, tz=tz)
+    return now
 
 
 def _day_word(word: str, clock: str | None, *, now: datetime, tz: ZoneInfo) -> datetime:
@@ -167,41 +294,151 @@ def _numeric(
     first, second, year_text, hour, minute, second_s = groups
     assert first and second and year_text
     day, month = (int(first), int(second)) if day_first else (int(second), int(first))
-    year = int(year_text)
-    if year < 100:
-        year += 2000
+    if len(year_text) == 3:
+        raise _Refused("write the year with 4 digits (2026) or 2 (26)")
+    # Two digits are this century's year; four are taken as written.
+    year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+    _check_year(year)
     clock = time(int(hour or 0), int(minute or 0), int(second_s or 0))
     return _local(date(year, month, day), clock, tz)
 
 
-def _iso_or_written(
-    raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool
-) -> datetime | None:
+def _check_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise _Refused(
+            f"the year {year} is out of range; give a year from {MIN_YEAR} "
+            f"to {MAX_YEAR}"
+        )
+
+
+def _iso_or_written(raw: str, *, tz: ZoneInfo, day_first: bool) -> datetime | None:
     moment: datetime | None
     try:
         moment = datetime.fromisoformat(raw.replace("z", "Z"))
     except ValueError:
-        moment = _written(raw, now=now, tz=tz, day_first=day_first)
+        moment = _written(raw, day_first=day_first)
     if moment is None:
         return None
     if moment.tzinfo is None:
+        _check_year(moment.year)
         return _local(moment.date(), moment.time(), tz)
     return moment
 
 
-def _written(
-    raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool
-) -> datetime | None:
+def _written(raw: str, *, day_first: bool) -> datetime | None:
     # dateutil is slow to import and only needed for written forms.
     from dateutil import parser
 
-    default = datetime.combine(now.astimezone(tz).date(), time(0, 0))
+    if _NAMED_OFFSET.search(raw):
+        raise _Refused(
+            "write the offset on its own, like 14:30+03:00 (UTC+3 is read the "
+            "POSIX way, as 3 hours behind UTC)"
+        )
+    first: datetime
+    second: datetime
     try:
-        moment: datetime = parser.parse(raw, default=default, dayfirst=day_first)
+        first, second = (
+            parser.parse(
+                raw,
+                _years_as_written(),
+                default=probe,
+                dayfirst=day_first,
+                tzinfos=_zone_named,
+            )
+            for probe in _PROBES
+        )
     except parser.ParserError:
         return None
-    return moment
+    missing = [
+        part
+        for part in ("day", "month", "year")
+        if getattr(first, part) != getattr(second, part)
+    ]
+    if missing:
+        raise _Refused(_missing(missing))
+    if first.year < 100:
+        # "0001" is the year 1, out of range; "26" is 2026, as in 5/3/26.
+        if re.search(rf"(?<!\d){first.year:04d}(?!\d)", raw):
+            _check_year(first.year)
+        first = first.replace(year=first.year + 2000)
+    return first
+
+
+@functools.cache
+def _years_as_written() -> Any:
+    """dateutil's reading of names and words, with years kept as written.
+
+    dateutil moves a two-digit year to within 50 years of this machine's
+    clock, and makes "0001" 2001; hypercare decides itself, without a clock.
+    """
+    from dateutil import parser
+
+    def as_written(year: int, century_specified: bool = False) -> int:
+        return year
+
+    info = parser.parserinfo()
+    info.convertyear = as_written
+    return info
+
+
+def _missing(parts: list[str]) -> str:
+    named = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} or {parts[-1]}"
+    hint = " (or today 14:30)" if len(parts) == 3 else ""
+    return (
+        f"it names no {named}; a date needs day, month and year, like 5 Mar 2026 "
+        f"or 5 Mar 2026 14:30{hint}"
+    )
+
+
+def _zone_named(name: str | None, offset: int | None) -> tzinfo | None:
+    """dateutil's ``tzinfos``: an offset or UTC, never a guessed abbreviation."""
+    if name is not None and name.upper() not in _UTC_NAMES:
+        raise _Refused(
+            f"the time zone '{name}' is not known; give an offset instead, like "
+            "-05:00 or Z"
+        )
+    if offset is None:
+        return None
+    return timezone(timedelta(seconds=offset))
 
 
 def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, clock).replace(tzinfo=tz)
+    """The wall time ``day clock`` in ``tz``; refused if it is skipped or repeated."""
+    _check_year(day.year)
+    wall = datetime.combine(day, clock)
+    first = wall.replace(tzinfo=tz, fold=0)
+    second = wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    before, after = _jump(first, second, tz)
+    shown = f"{day.isoformat()} {clock.strftime('%H:%M')}"
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        raise _Refused(
+            f"{shown} does not exist in {tz.key} (the clocks jump from "
+            f"{before} to {after}); give a time outside the jump"
+        )
+    raise _Repeated(
+        f"{shown} happens twice in {tz.key} (the clocks go back from {before} "
+        f"to {after}); add the offset: {shown}{_offset(first)} for the first, "
+        f"{shown}{_offset(second)} for the second",
+        first,
+    )
+
+
+def _jump(first: datetime, second: datetime, tz: ZoneInfo) -> tuple[str, str]:
+    """The wall clock just before and just after the change of offset near here."""
+    start, end = sorted((first.astimezone(UTC), second.astimezone(UTC)))
+    instant = start.replace(second=0, microsecond=0)
+    offset = instant.astimezone(tz).utcoffset()
+    # Offsets change on a whole minute; the gap between the readings is at
+    # most a day (Samoa, 2011), so this walks at most 1,440 minutes.
+    while instant <= end and instant.astimezone(tz).utcoffset() == offset:
+        instant += timedelta(minutes=1)
+    assert offset is not None
+    before = (instant + offset).strftime("%H:%M")
+    after = instant.astimezone(tz).strftime("%H:%M")
+    return before, after
+
+
+def _offset(moment: datetime) -> str:
+    return moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]

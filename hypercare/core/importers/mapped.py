@@ -45,6 +45,7 @@ from hypercare.core.importing import (
     History,
     Rows,
     TimeReader,
+    UnfitTime,
 )
 from hypercare.errors import ConfigError, InputError
 from hypercare.models import (
@@ -533,8 +534,10 @@ class MappedImporter:
                     at = max(self.times.read(stamp.strip()), reported)
                     author, _, body = rest.partition(";")
                     actor, note = (author.strip() or actor), (body if _ else rest)
+                except UnfitTime as exc:
+                    raise ValueError(f"a comment's time {exc}") from None
                 except ValueError:
-                    pass
+                    pass  # no time before the first ';': the text is the note
             drafts.append(Draft("comment", at, actor, {}, note=note))
         return drafts
 
@@ -648,6 +651,8 @@ class MappedImporter:
             return None
         try:
             return self.times.read(text)
+        except UnfitTime as exc:
+            raise ValueError(f"{name} {exc}") from None
         except ValueError:
             raise ValueError(
                 f"cannot read {name} '{text}'; expected a time like "

@@ -53,6 +53,7 @@ from hypercare.core.importing import (
     History,
     Rows,
     TimeReader,
+    UnfitTime,
     whole_number,
 )
 
@@ -285,6 +286,8 @@ class _RowReader:
             return None
         try:
             return self.times.read(text)
+        except UnfitTime as exc:
+            raise ValueError(f"{name} {exc}") from None
         except ValueError:
             raise ValueError(
                 f"cannot read {name} '{text}'; expected a day-first date like "
