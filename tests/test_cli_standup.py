@@ -317,3 +317,30 @@ def test_servicenow_lists_match_the_csv(servicenow_db: Path, isolated: Path) -> 
     assert numbers("reopened") == reopened
     got = {key: value["open"] for key, value in data["open_by_priority"].items()}
     assert got == {**open_counts, "total": sum(open_counts.values())}
+
+
+def test_every_open_p1_and_p2_is_listed_while_long_sections_are_cut(
+    project: Path,
+) -> None:
+    # 27 P1 and 27 P3, all new: over the 25 rows a section shows.
+    for number in range(27):
+        for urgency in ("immediate", "medium"):
+            run(
+                "-q",
+                "log",
+                f"Issue {number} {urgency}",
+                "--at",
+                "2026-03-03 10:00",
+                "--impact",
+                "high",
+                "--urgency",
+                urgency,
+            )
+
+    text = run("standup", "--as-of", AS_OF, "--format", "md").stdout
+
+    open_p1 = text.split("## Open P1 and P2 (27)\n\n", 1)[1].split("\n\n", 1)[0]
+    assert len(open_p1.splitlines()) == 2 + 27  # header, rule, every issue
+    new = text.split("## New (54)\n\n", 1)[1].split("\n\n", 1)[0]
+    assert len(new.splitlines()) == 2 + 25
+    assert "… and 29 more (--format json lists all)." in text

@@ -189,17 +189,21 @@ def local(moment: str | None, tz: ZoneInfo) -> str | None:
 
 
 def table(
-    lines: Sequence[dict[str, Any]], columns: Sequence[Column], tz: ZoneInfo
+    lines: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    tz: ZoneInfo,
+    limit: int | None = MAX_ROWS,
 ) -> Table:
-    """A table of issue lines; ``..._at`` values shown as local times."""
+    """A table of issue lines, ``limit`` rows at most; times shown local."""
+    limit = len(lines) if limit is None else limit
     rows = []
-    for line in lines[:MAX_ROWS]:
+    for line in lines[:limit]:
         row = dict(line)
         for key, _ in columns:
             if key.endswith("_at") and isinstance(row.get(key), str):
                 row[key] = local(row[key], tz)
         rows.append(row)
-    return Table(tuple(columns), tuple(rows), max(0, len(lines) - MAX_ROWS))
+    return Table(tuple(columns), tuple(rows), max(0, len(lines) - limit))
 
 
 def signed(number: int) -> str:

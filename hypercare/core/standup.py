@@ -437,14 +437,18 @@ def layout(report: Standup, tz: ZoneInfo) -> Document:
     header = (f"{day} · as of {until}", f"since the last stand-up: {since}")
 
     def issues(
-        title: str, lines: list[dict[str, Any]], columns: Any, empty: str
+        title: str,
+        lines: list[dict[str, Any]],
+        columns: Any,
+        empty: str,
+        limit: int | None = render.MAX_ROWS,
     ) -> Section:
         # Most urgent first, so a cut-off table still shows what matters.
         ranked = sorted(lines, key=lambda line: _RANK.get(line["priority"], 9))
         ranked = [_with_spans(line, report.as_of) for line in ranked]
         return Section(
             f"{title} ({len(lines)})",
-            table=render.table(ranked, columns, tz),
+            table=render.table(ranked, columns, tz, limit),
             empty=empty,
         )
 
@@ -457,7 +461,14 @@ def layout(report: Standup, tz: ZoneInfo) -> Document:
             issues("New", report.new, _NEW, "No new issues."),
             issues("Resolved", report.resolved, _RESOLVED, "Nothing resolved."),
             issues("Reopened", report.reopened, _REOPENED, "Nothing reopened."),
-            issues("Open P1 and P2", report.open_p1_p2, _OPEN, "No P1 or P2 open."),
+            # Every open P1 and P2 is named, however many: they are the point.
+            issues(
+                "Open P1 and P2",
+                report.open_p1_p2,
+                _OPEN,
+                "No P1 or P2 open.",
+                limit=None,
+            ),
             issues("SLA breaches", report.breaches, _AT_RISK, "No SLA breaches."),
             issues("At risk", report.at_risk, _AT_RISK, "Nothing at risk."),
             issues(
