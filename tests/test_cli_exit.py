@@ -1189,3 +1189,32 @@ def test_control_characters_in_a_title_keep_junit_and_ci_output_safe(
         failure.text or ""
     )
     assert not any(line.startswith("::") for line in text.splitlines())
+
+
+def test_an_issue_logged_after_the_fact_replays_in_its_own_time(
+    project: Path,
+) -> None:
+    # Typed in now, reported on 5 March and worked through then with --at:
+    # open 10:00-11:00 that day only. As of now (after it was typed in), no
+    # P1 is open in the last 72 h and its one resolution took 60 minutes.
+    set_criteria(project, NO_P1)
+    run("log", "Payroll run fails", "--reported-at", "2026-03-05 10:00")
+    run(
+        "triage",
+        "1",
+        "--impact",
+        "high",
+        "--urgency",
+        "immediate",
+        "--at",
+        "2026-03-05 10:05",
+    )
+    run("resolve", "1", "--code", "fixed", "--at", "2026-03-05 11:00")
+    run("close", "1", "--at", "2026-03-05 12:00")
+
+    [result] = check(expect=0)["criteria"]
+    kpi = run("kpi", "--since", "2026-03-01", "--format", "json").json()
+
+    assert result["status"] == "pass"
+    assert kpi["mttr"]["P1"]["count"] == 1
+    assert kpi["mttr"]["P1"]["mean_minutes"] == 60.0

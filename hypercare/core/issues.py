@@ -171,7 +171,7 @@ def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> 
         "contact": new.contact,
         "reporter_group": new.reporter_group,
         "reported_at": new.reported_at,
-        "logged_at": stamp.now,
+        "logged_at": stamp.at,
         "updated_at": stamp.at,
         "external_ref": new.external_ref,
         "tags": json.dumps(list(new.tags)) if new.tags else None,
@@ -195,11 +195,14 @@ def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> 
                 "updated_at": row["updated_at"],
             },
         )
+        # The issue is `new` from when it was reported, not from when it was
+        # typed in: moves recorded after the fact (--at between the two) must
+        # replay after this event, or every measure would see it new again.
         rows.add_event(
             conn,
             issue_id=issue_id,
             kind="logged",
-            at=stamp.at,
+            at=new.reported_at,
             recorded_at=stamp.now,
             actor=stamp.actor,
             changes=row,
