@@ -297,3 +297,69 @@ def test_bad_list_options(project: Path, args: tuple[str, ...], message: str) ->
     result = run("list", *args, expect=2)
 
     assert result.stderr == f"Error: {message}\n"
+
+
+def test_show_counts_business_clocks_in_working_hours(isolated: Path) -> None:
+    run("init", "--go-live", "2026-03-02 09:00", "--tz", "Europe/Berlin")
+    # A P3 (business calendar, 09:00-17:00 Berlin) reported Friday 16:00.
+    run(
+        "log",
+        "Typo on payslip",
+        "--reported-at",
+        "2026-03-13 16:00",
+        "--at",
+        "2026-03-13 16:00",
+        "--impact",
+        "medium",
+        "--urgency",
+        "medium",
+    )
+
+    lines = run("show", "1", "--as-of", "2026-03-16 10:30").stdout.splitlines()
+
+    # By Monday 10:30: Friday 16-17 and Monday 09-10:30, 2h 30m of work.
+    # Acknowledge in 4 working hours: due Monday 12:00. Resolve in 3 working
+    # days (24 h): Fri 1 h, Mon 8 h, Tue 8 h, Wed 7 h, so Wednesday 16:00.
+    start = lines.index("SLA clocks")
+    cells = [
+        [cell.strip() for cell in line.split("  ") if cell.strip()]
+        for line in lines[start + 2 : start + 4]
+    ]
+    assert cells == [
+        [
+            "acknowledge",
+            "running",
+            "4h 00m working",
+            "2h 30m working",
+            "1h 30m working",
+            "2026-03-16 12:00 CET",
+        ],
+        [
+            "resolve",
+            "running",
+            "24h 00m working",
+            "2h 30m working",
+            "21h 30m working",
+            "2026-03-18 16:00 CET",
+        ],
+    ]
+
+
+def test_show_refuses_clocks_before_the_issue_was_reported(project: Path) -> None:
+    run("log", "x", "--reported-at", "2026-03-03 10:00", "--at", "2026-03-03 10:00")
+
+    result = run("show", "1", "--as-of", "2026-03-03 09:00", expect=2)
+
+    assert result.stderr == (
+        "Error: --as-of 2026-03-03T09:00:00Z is before issue 1 was reported "
+        "(2026-03-03T10:00:00Z); its clocks had not started\n"
+    )
+
+
+def test_show_says_an_untriaged_issue_has_no_target(project: Path) -> None:
+    run("log", "x", "--reported-at", "2026-03-03 10:00", "--at", "2026-03-03 10:00")
+
+    lines = run("show", "1", "--as-of", "2026-03-03 11:00").stdout.splitlines()
+
+    row = lines[lines.index("SLA clocks") + 2]
+    assert row.split()[:4] == ["acknowledge", "no", "target", "none"]

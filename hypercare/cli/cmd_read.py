@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from hypercare.models import (
 )
 
 if TYPE_CHECKING:
+    from hypercare.config import Settings
     from hypercare.core.sla import Clock, IssueClocks
 
 LIST_COLUMNS = [
@@ -179,7 +181,10 @@ def _describe(event: dict[str, object], tz: ZoneInfo | None) -> str:
 def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") -> None:
     """Show one issue with its whole timeline and its SLA clocks.
 
-    The clocks (acknowledge, resolve) are as of --as-of, default now.
+    The SLA clocks (acknowledge, resolve) are as of --as-of, default now;
+    the fields and the timeline are the issue as recorded now. Clocks on a
+    working-hours calendar count working time ("24h 00m working" is three
+    days of 09:00-17:00).
 
     Example: hypercare show 12 --as-of "2026-03-05 09:00" --format json
     """
@@ -190,7 +195,13 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
     env = current()
     tz = env.settings().tz
     issue, events = timeline(env.store(), number)
-    clocks = clocks_for(issue, events, env.settings(), env.as_of(as_of))
+    moment = env.as_of(as_of)
+    if to_iso(moment) < issue.reported_at:
+        raise InputError(
+            f"--as-of {to_iso(moment)} is before issue {issue.id} was reported "
+            f"({issue.reported_at}); its clocks had not started"
+        )
+    clocks = clocks_for(issue, events, env.settings(), moment)
     event_rows = [event.as_dict() for event in events]
     if fmt == "json":
         shown = {"issue": issue.public(), "events": event_rows}
@@ -211,7 +222,10 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
     )
     output.echo()
     output.emit_rows(
-        _clock_rows(clocks, tz), CLOCK_COLUMNS, "table", title="SLA clocks"
+        _clock_rows(clocks, tz, _is_working_time(env.settings(), issue.priority)),
+        CLOCK_COLUMNS,
+        "table",
+        title="SLA clocks",
     )
     output.echo()
     output.emit_rows(event_rows, EVENT_COLUMNS, "table", title="Timeline", tz=tz)
@@ -227,32 +241,56 @@ CLOCK_COLUMNS = [
 ]
 
 
-def _clock_rows(clocks: IssueClocks, tz: ZoneInfo) -> list[dict[str, str]]:
+def _is_working_time(settings: Settings, priority: str | None) -> bool:
+    """Whether the clocks of this priority count working hours only."""
+    target = settings.targets.get(priority or "")
+    calendar = settings.calendars.get(target.calendar) if target else None
+    return calendar is not None and not calendar.is_always
+
+
+def _clock_rows(
+    clocks: IssueClocks, tz: ZoneInfo, is_working: bool
+) -> list[dict[str, str]]:
     """Acknowledge, then resolve: each cycle when it was reopened, and the total."""
     named = [("acknowledge", clocks.acknowledge)]
     if len(clocks.cycles) > 1:
         named += [(f"resolve, cycle {n}", c) for n, c in enumerate(clocks.cycles, 1)]
     else:
         named.append(("resolve", clocks.resolve))
-    rows = [_clock_row(name, clock, tz) for name, clock in named]
+    span = _working_span if is_working else _span
+    rows = [_clock_row(name, clock, tz, span) for name, clock in named]
     if len(clocks.cycles) > 1:
-        total = clocks.resolve_total.total_seconds() / 60
-        rows.append({"clock": "resolve, all cycles", "elapsed": format_span(total)})
+        total = span(clocks.resolve_total)
+        rows.append({"clock": "resolve, all cycles", "elapsed": total})
     return rows
 
 
-def _clock_row(name: str, clock: Clock, tz: ZoneInfo) -> dict[str, str]:
-    def span(value: timedelta | None) -> str:
-        return "" if value is None else format_span(value.total_seconds() / 60)
+def _span(value: timedelta | None) -> str:
+    return "" if value is None else format_span(value.total_seconds() / 60)
 
+
+def _working_span(value: timedelta | None) -> str:
+    """Working time in hours: a working day is not 24 hours, so no days."""
+    if value is None:
+        return ""
+    hours, minutes = divmod(round(value.total_seconds() / 60), 60)
+    return f"{hours}h {minutes:02d}m working"
+
+
+def _clock_row(
+    name: str, clock: Clock, tz: ZoneInfo, span: Callable[[timedelta | None], str]
+) -> dict[str, str]:
     remaining = clock.remaining
     if remaining is not None and remaining < timedelta(0):
         left = f"{span(-remaining)} over"
     else:
         left = span(remaining)
+    # "none": no target, because the issue is untriaged or its priority has
+    # none (a P4's resolve clock during hypercare).
+    state = "no target" if clock.state == "none" else clock.state.replace("_", " ")
     return {
         "clock": name,
-        "state": clock.state.replace("_", " "),
+        "state": state,
         "target": span(clock.target) or "none",
         "elapsed": span(clock.elapsed),
         "remaining": left,
