@@ -186,6 +186,8 @@ def test_priority_p2_shows_no_p1_row(project: Path) -> None:
     ]
     per_day = lines.index("Per day")
     assert lines[per_day + 1] == "date        P2 reported  P2 open  open backlog"
+    # Issue 2 (P2) reported on the 2nd; the backlog too counts P2 alone.
+    assert lines[per_day + 2].split() == ["2026-03-02", "1", "1", "1"]
 
 
 def test_priority_p3_has_no_p1_p2_figures(project: Path) -> None:

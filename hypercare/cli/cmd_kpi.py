@@ -335,7 +335,7 @@ def _sections(kpis: Kpis) -> list[Section]:
             _per_day(kpis),
             [
                 ("date", "date"),
-                ("p1p2_reported", f"{p1p2} reported"),
+                ("p1p2_opened", f"{p1p2} reported"),
                 ("p1p2_open", f"{p1p2} open"),
                 ("open", "open backlog"),
             ],
