@@ -9,7 +9,8 @@ ISO-8601 (``to_iso``) and numbers: they are for programs.
 
 Accepted WHEN forms (see ``ACCEPTED``): ISO 8601, numeric dates in the
 configured day/month order, written dates ("5 Mar 2026 14:30"), and relative
-forms ("now", "2h ago", "72h", "yesterday 09:00"). A time without a zone is
+forms ("now", "2h ago", "72h", "yesterday 09:00", and "09:40" for today at
+09:40). A time without a zone is
 local to the config's time zone. Nothing is guessed:
 
 * a numeric date is never re-ordered to make it valid: with day-first,
@@ -69,6 +70,8 @@ _AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)(?:\s+ago)?\s*$"
 _DAY_WORD = re.compile(
     r"^\s*(today|yesterday|tomorrow)(?:\s+(\d{1,2}:\d{2}))?\s*$", re.I
 )
+# A time of day alone ("09:40") is today at that time, as on a wall clock.
+_TIME_ONLY = re.compile(r"^\s*(\d{1,2}:\d{2})\s*$")
 # Year first (2026-03-05, 2012/10/09 14:50:17.000): never re-ordered.
 _YEAR_FIRST = re.compile(
     r"^\s*(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})"
@@ -198,7 +201,9 @@ def parse_absolute(text: str, *, tz: ZoneInfo, day_first: bool) -> datetime:
 def is_relative(text: str) -> bool:
     """Whether ``text`` is a relative form ("now", "2h ago", "yesterday 09:00")."""
     raw = text.strip()
-    return raw.lower() == "now" or bool(_AGO.match(raw) or _DAY_WORD.match(raw))
+    return raw.lower() == "now" or bool(
+        _AGO.match(raw) or _DAY_WORD.match(raw) or _TIME_ONLY.match(raw)
+    )
 
 
 def _read(
@@ -278,6 +283,8 @@ def _relative(raw: str, *, now: datetime | None, tz: ZoneInfo) -> datetime | Non
         return now - timedelta(seconds=seconds)
     if day_word is not None:
         return _day_word(day_word.group(1).lower(), day_word.group(2), now=now, tz=tz)
+    if time_only := _TIME_ONLY.match(raw):
+        return _day_word("today", time_only.group(1), now=now, tz=tz)
     return now
 
 
