@@ -157,3 +157,18 @@ def test_a_device_given_as_the_database_is_named(
         "Error: /dev/null is not a database file (it is a device or another "
         "special file); pass --db the hypercare.db file\n"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list", "--format", "rich"),
+        ("kpi", "--format", "rich"),
+        ("standup", "--format", "table"),
+        ("exit-check", "--format", "table", "--allow-unknown", "--only", "mttr-p1"),
+    ],
+)
+def test_table_and_rich_name_the_same_terminal_form(
+    project: Path, args: tuple[str, ...]
+) -> None:
+    run(*args)

@@ -21,6 +21,7 @@ from hypercare.cli.options import (
     Note,
     Output,
     ReportFormat,
+    as_rich,
     check_format,
     one_of,
 )
@@ -55,7 +56,10 @@ KNOWN_COLUMNS = [
 def exit_check(
     as_of: AsOf = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help=f"{one_of(EXIT_FORMATS)}.")
+        str,
+        typer.Option(
+            "--format", "-f", help=f"{one_of(EXIT_FORMATS)}.", callback=as_rich
+        ),
     ] = "rich",
     output_file: Output = None,
     allow_unknown: Annotated[

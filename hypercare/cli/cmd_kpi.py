@@ -17,6 +17,7 @@ from hypercare.cli.options import (
     IssueNumber,
     Since,
     TextFormat,
+    as_table,
     check_format,
     one_of,
 )
@@ -62,7 +63,10 @@ def kpi(
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help=f"{one_of(KPI_FORMATS)}.")
+        str,
+        typer.Option(
+            "--format", "-f", help=f"{one_of(KPI_FORMATS)}.", callback=as_table
+        ),
     ] = "table",
     explain: Annotated[
         bool, typer.Option("--explain", help="Say how each figure was computed.")

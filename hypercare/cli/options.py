@@ -47,13 +47,27 @@ AsOf = Annotated[
     ),
 ]
 Note = Annotated[str | None, typer.Option("--note", help="A note kept with the event.")]
+
+
+# Listings call the terminal form "table" and reports "rich"; each takes the
+# other's word too, so a user need not remember which command says which.
+def as_table(value: str) -> str:
+    return "table" if value == "rich" else value
+
+
+def as_rich(value: str) -> str:
+    return "rich" if value == "table" else value
+
+
 TableFormat = Annotated[
     str,
-    typer.Option("--format", "-f", help=f"{one_of(FORMATS_TABULAR)}."),
+    typer.Option(
+        "--format", "-f", help=f"{one_of(FORMATS_TABULAR)}.", callback=as_table
+    ),
 ]
 ReportFormat = Annotated[
     str,
-    typer.Option("--format", "-f", help=f"{one_of(REPORT_FORMATS)}."),
+    typer.Option("--format", "-f", help=f"{one_of(REPORT_FORMATS)}.", callback=as_rich),
 ]
 TextFormat = Annotated[
     str, typer.Option("--format", "-f", help=f"{one_of(TEXT_FORMATS)}.")
