@@ -363,3 +363,15 @@ def test_show_says_an_untriaged_issue_has_no_target(project: Path) -> None:
 
     row = lines[lines.index("SLA clocks") + 2]
     assert row.split()[:4] == ["acknowledge", "no", "target", "none"]
+
+
+def test_a_hold_reason_is_said_once_in_the_timeline(project: Path) -> None:
+    run("log", "x", "--at", "2026-03-03 10:00")
+    run("hold", "1", "--reason", "waiting for vendor", "--at", "2026-03-03 11:00")
+
+    rows = run("show", "1", "--format", "csv").stdout.splitlines()
+
+    assert rows[-1] == (
+        "2026-03-03T11:00:00Z,tester,status,new → on_hold; "
+        "acknowledged_at=2026-03-03T11:00:00Z; waiting for vendor"
+    )

@@ -164,10 +164,13 @@ def _describe(event: dict[str, object], tz: ZoneInfo | None) -> str:
         parts.append(f"{event['from_status']} → {event['to_status']}")
     changes = event["changes"]
     assert isinstance(changes, dict)
+    # A reason the event also carries as its note is said once, as the note.
     shown = {
         k: v
         for k, v in changes.items()
-        if k not in ("updated_at", "status") and v is not None
+        if k not in ("updated_at", "status")
+        and v is not None
+        and not (k.endswith("_reason") and v == event["note"])
     }
     if tz is not None:
         shown = output.local_times(shown, tz)

@@ -783,7 +783,7 @@ def _explained(kpis: Kpis) -> Kpis:
     """Attach how each figure was computed (for ``--explain`` and the JSON)."""
     from dataclasses import replace
 
-    window = "reported, resolved or answered in [since, as_of]"
+    window = "reported, resolved or answered from --since to --as-of"
     scope = f"priority {kpis.priority} only" if kpis.priority else "all priorities"
     sla_counted = sum(per["all"].denominator for per in kpis.sla.values())
     p1p2 = " and ".join(kpis.p1p2_opened) or "P1 and P2"
@@ -791,9 +791,9 @@ def _explained(kpis: Kpis) -> Kpis:
     items = (
         Explanation(
             "p1_p2",
-            f"{p1p2} issues (priority in force at as_of) reported in "
-            "the window, and open at as_of; per day: reported that local day, "
-            "open at its end",
+            f"{p1p2} issues (priority in force at the as-of moment) reported "
+            "in the window, and open at the as-of moment; per day: reported "
+            "that local day, open at its end",
             f"{p1p2_scope}; issues {window}",
             "issues of other priorities or untriaged",
             sum(kpis.p1p2_opened.values()),
@@ -802,8 +802,8 @@ def _explained(kpis: Kpis) -> Kpis:
             "mttr",
             "reported -> resolution moment (last move into resolved, or "
             "into closed without passing resolved), real time; mean, median and "
-            "90th percentile (linear interpolation) per priority at as_of",
-            f"{scope}; issues resolved or closed at as_of whose resolution "
+            "90th percentile (linear interpolation) per priority at the as-of moment",
+            f"{scope}; issues resolved or closed at the as-of moment whose resolution "
             "moment is in the window",
             "duplicate and rejected issues; issues "
             "reopened and still open; issues not resolved",
@@ -847,14 +847,14 @@ def _explained(kpis: Kpis) -> Kpis:
         Explanation(
             "backlog",
             "open issues (new, acknowledged, in_progress, on_hold, "
-            "awaiting_testing) at as_of, and at the end of each local day",
+            "awaiting_testing) at the as-of moment, and at the end of each local day",
             scope,
             "issues not yet reported",
             sum(kpis.open_by_priority.values()),
         ),
         Explanation(
             "aging",
-            "open issues at as_of by time since reported",
+            "open issues at the as-of moment by time since reported",
             scope,
             "finished issues",
             sum(count for _, count in kpis.aging),
