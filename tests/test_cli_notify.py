@@ -315,6 +315,21 @@ def test_duplicate_notice_names_the_issue_joined(project: Path) -> None:
         "Subject: [Test] Your issue #2 joins issue #1: "
         "Payroll export timeout at month end" in result.stdout
     )
+    assert "You will hear from us when issue #1 moves on" in result.stdout
+
+
+def test_duplicate_notice_of_a_resolved_issue_gives_its_resolution(
+    project: Path,
+) -> None:
+    _log_p2("Payroll export timeout at month end")
+    run("resolve", "1", "--resolution", "Raised the timeout")
+    run("log", "Export slow", "--contact", "bo@example.com")
+    run("duplicate", "2", "--of", "1")
+
+    body = run("notify", "2", "--kind", "duplicate", "--print").stdout
+
+    assert "Issue #1 is already resolved: Raised the timeout.\n" in body
+    assert "You will hear from us" not in body
 
 
 @pytest.mark.parametrize(
