@@ -222,3 +222,16 @@ def test_unknown_format(project: Path) -> None:
     assert result.stderr.strip() == (
         "Error: unknown format 'pdf'; use --format rich|md|html|json"
     )
+
+
+def test_the_backlog_trend_names_its_day_end_baseline(project: Path) -> None:
+    # A and B open at the end of 2 March; A resolved and C reported on the
+    # 3rd: 2 open at the end of the 2nd, and 2 (B, C) on the 4th at 09:00.
+    run("log", "A", "--at", "2026-03-02 10:00")
+    run("log", "B", "--at", "2026-03-02 11:00")
+    run("log", "C", "--at", "2026-03-03 10:00")
+    run("resolve", "1", "--at", "2026-03-03 12:00")
+
+    text = run("brief", "--as-of", "2026-03-04 09:00", "--format", "md").stdout
+
+    assert "- **Open backlog:** 2 now, ±0 since the end of 2026-03-02\n" in text

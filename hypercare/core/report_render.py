@@ -261,7 +261,8 @@ def _backlog_trend(days: list[dict[str, Any]]) -> Trend | None:
     )
     start = days[-8] if len(days) > 7 else days[0]
     change = signed(days[-1]["open"] - start["open"])
-    line = f"{days[-1]['open']} now, {change} since {start['date']}"
+    # Day-end figures, so the baseline is named as one: "the end of 03-01".
+    line = f"{days[-1]['open']:,} now, {change} since the end of {start['date']}"
     return ("Open backlog", line), chart
 
 
