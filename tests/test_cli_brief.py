@@ -235,3 +235,11 @@ def test_the_backlog_trend_names_its_day_end_baseline(project: Path) -> None:
     text = run("brief", "--as-of", "2026-03-04 09:00", "--format", "md").stdout
 
     assert "- **Open backlog:** 2 now, ±0 since the end of 2026-03-02\n" in text
+
+
+def test_a_stale_untriaged_issue_beside_a_triaged_one(project: Path) -> None:
+    # Both stale by 5 March (no update for over a day); one has no priority.
+    run("log", "a", "--at", "2026-03-02 10:00")
+    run("log", "b", "--at", "2026-03-02 10:00", "--impact", "low", "--urgency", "low")
+
+    run("brief", "--as-of", "2026-03-05 10:00", "--format", "json")

@@ -176,9 +176,10 @@ def _risks(standup: Standup) -> list[dict[str, Any]]:
     seen: set[int] = set()
 
     def add(kind: str, lines: list[dict[str, Any]], why: str) -> None:
-        # P1 before P2, oldest first within each.
+        # P1 before P2, oldest first within each; untriaged ones (no
+        # priority) sort last and are not risks of this kind anyway.
         for line in sorted(
-            lines, key=lambda line: (line["priority"], line["reported_at"])
+            lines, key=lambda line: (line["priority"] or "P9", line["reported_at"])
         ):
             if line["priority"] in _URGENT and line["id"] not in seen:
                 seen.add(line["id"])
