@@ -238,3 +238,37 @@ def test_by_defaults_to_the_configured_user(project: Path) -> None:
     events = run("show", "1", "--format", "json").json()["events"]
 
     assert events[0]["actor"] == "lead"
+
+
+def test_a_field_cannot_be_set_before_its_last_change(project: Path) -> None:
+    run("log", "a", "--at", "2026-03-03 07:00")
+    run(
+        "triage",
+        "1",
+        "--impact",
+        "high",
+        "--urgency",
+        "high",
+        "--at",
+        "2026-03-03 10:00",
+    )
+
+    result = run(
+        "triage",
+        "1",
+        "--impact",
+        "low",
+        "--urgency",
+        "low",
+        "--at",
+        "2026-03-03 09:00",
+        expect=2,
+    )
+
+    assert result.stderr == (
+        "Error: --at 2026-03-03T09:00:00Z is before issue 1's last change of "
+        "impact (2026-03-03T10:00:00Z); a new value must come after it\n"
+    )
+    # A comment changes no field: it may be dated earlier.
+    run("comment", "1", "Called the reporter", "--at", "2026-03-03 08:00")
+    assert run("show", "1", "--format", "json").json()["issue"]["priority"] == "P2"

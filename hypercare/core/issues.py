@@ -372,6 +372,7 @@ def _record(
     to_status: str | None = None,
 ) -> Issue:
     """Write one event (and its changes to the row) in its own transaction."""
+    _check_field_order(store, issue, stamp, changes)
     with store.write() as conn:
         rows.add_event(
             conn,
@@ -418,6 +419,30 @@ def _check_order(store: Store, issue: Issue, stamp: Stamp) -> None:
             f"--at {stamp.at} is before issue {issue.id}'s last change of state "
             f"({last}); a new state must come after it"
         )
+
+
+def _check_field_order(
+    store: Store, issue: Issue, stamp: Stamp, changes: dict[str, Any]
+) -> None:
+    """A field cannot be set at a time before its last change.
+
+    The issue row applies events in the order they are written, the measures
+    replay them by time; a value dated before the one it replaces would make
+    the two disagree (the row says P4, the KPIs still P2). Comments change
+    no field and may be dated anywhere after the report.
+    """
+    fields = set(changes) - {"updated_at"}
+    if not fields:
+        return
+    for event in reversed(rows.events_for(store.conn, issue.id)):
+        if event["at"] <= stamp.at:
+            continue
+        clash = sorted(fields & set(json.loads(event["changes"] or "{}")))
+        if clash:
+            raise InputError(
+                f"--at {stamp.at} is before issue {issue.id}'s last change of "
+                f"{clash[0]} ({event['at']}); a new value must come after it"
+            )
 
 
 def _check_at(issue: Issue, stamp: Stamp) -> None:
