@@ -172,3 +172,29 @@ def test_table_and_rich_name_the_same_terminal_form(
     project: Path, args: tuple[str, ...]
 ) -> None:
     run(*args)
+
+
+@pytest.mark.parametrize(
+    ("args", "closed", "code"),
+    [
+        (["list"], 1, ExitCode.OK),  # output to a closed stdout goes nowhere
+        (["triage"], 0, ExitCode.BAD_INPUT),  # no input: no terminal to ask
+    ],
+)
+def test_a_standard_stream_closed_by_the_shell(
+    project: Path, args: list[str], closed: int, code: int
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "hypercare", *args],
+        preexec_fn=lambda: os.close(closed),  # the shell's `>&-` or `<&-`
+        stderr=subprocess.PIPE,
+        check=False,
+        text=True,
+    )
+
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr

@@ -308,6 +308,18 @@ def _command_name(args: list[str]) -> str | None:
     return None
 
 
+def _open_closed_streams() -> None:
+    """Give a stream the shell closed (`hypercare list >&-`) to the null device.
+
+    Python sets a closed standard stream to None; reading then finds no input
+    (no terminal, so prompts refuse) and writing goes nowhere, as it would
+    to a reader that went away.
+    """
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
+
+
 def __getattr__(name: str) -> typer.Typer:
     # `app` (the whole command, for tests and embedding) is built on first use.
     if name == "app":
@@ -319,6 +331,7 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     """Console entry point."""
+    _open_closed_streams()
     try:
         build_app(_command_name(sys.argv[1:]))()
     except KeyboardInterrupt:
