@@ -217,6 +217,20 @@ def test_duplicate_points_at_the_master(project: Path) -> None:
     assert (issues[3]["status"], issues[3]["duplicate_of"]) == ("duplicate", 1)
 
 
+def test_an_issue_with_duplicates_cannot_become_one(project: Path) -> None:
+    for title in ("Master", "Dup", "Other"):
+        run("log", title)
+    run("duplicate", "2", "--of", "1")
+
+    result = run("duplicate", "1", "--of", "3", expect=2)
+
+    assert result.stderr == (
+        "Error: issue 1 has duplicates of its own (#2), so it cannot become a "
+        "duplicate; mark issue 3 a duplicate of issue 1 instead\n"
+    )
+    assert run("show", "1", "--format", "json").json()["issue"]["status"] == "new"
+
+
 def test_reassignment_is_counted(project: Path) -> None:
     run("log", "x")
 

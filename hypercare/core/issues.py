@@ -309,6 +309,16 @@ def _master_of(store: Store, issue_id: int, other: int | None) -> int:
         raise InputError("say which issue this duplicates: --of M")
     if other == issue_id:
         raise InputError(f"issue {issue_id} cannot be a duplicate of itself")
+    # Duplicates point straight at their master, one level deep, so that a
+    # resolution reaches every reporter (a chain would leave the far end out).
+    own = rows.duplicate_ids(store.conn, issue_id)
+    if own:
+        listed = ", ".join(f"#{number}" for number in own)
+        raise InputError(
+            f"issue {issue_id} has duplicates of its own ({listed}), so it cannot "
+            f"become a duplicate; mark issue {other} a duplicate of issue "
+            f"{issue_id} instead"
+        )
     master = get_issue(store, other)
     # Point at the issue that carries the work, not at another duplicate.
     while master.duplicate_of is not None:

@@ -131,6 +131,14 @@ def last_status_at(conn: sqlite3.Connection, issue_id: int) -> str | None:
     return str(row[0]) if row[0] is not None else None
 
 
+def duplicate_ids(conn: sqlite3.Connection, issue_id: int) -> list[int]:
+    """The issues marked as duplicates of ``issue_id``."""
+    rows = conn.execute(
+        "SELECT id FROM issues WHERE duplicate_of = ? ORDER BY id", (issue_id,)
+    )
+    return [int(row[0]) for row in rows]
+
+
 def events_for(conn: sqlite3.Connection, issue_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT * FROM events WHERE issue_id = ? ORDER BY id", (issue_id,)
