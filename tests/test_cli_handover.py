@@ -352,3 +352,20 @@ def test_unmarking_an_issue_that_is_not_known_is_refused(built: Path) -> None:
     result = run("known", "3", "--unmark", expect=2)
 
     assert result.stderr == "Error: issue 3 is not a known issue; nothing to unmark\n"
+
+
+def test_an_existing_pack_is_replaced_only_with_force(project: Path) -> None:
+    (project / "handover").mkdir()
+    (project / "handover" / "handover.md").write_text("edited by hand\n")
+
+    result = run("handover", "--dir", "handover", expect=2)
+
+    assert result.stderr == (
+        f"Error: {Path('handover') / 'handover.md'} already exists; pass --force "
+        "to replace the pack, or give another --dir\n"
+    )
+    assert sorted(p.name for p in (project / "handover").iterdir()) == [
+        "handover.md"
+    ]
+    run("handover", "--dir", "handover", "--force")
+    assert (project / "handover" / "handover.md").read_text() != "edited by hand\n"

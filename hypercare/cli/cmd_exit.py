@@ -332,6 +332,9 @@ def handover(
         Path, typer.Option("--dir", help="Folder to write the pack into.")
     ] = Path("handover"),
     as_of: AsOf = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a pack already in the folder.")
+    ] = False,
 ) -> None:
     """Write the hand-over pack for business-as-usual support into a folder.
 
@@ -344,7 +347,8 @@ def handover(
     from hypercare.core.handover import write_pack
 
     env = current()
-    for path in write_pack(env.store(), env.settings(), env.as_of(as_of), folder):
+    settings, moment = env.settings(), env.as_of(as_of)
+    for path in write_pack(env.store(), settings, moment, folder, is_forced=force):
         output.echo(f"Wrote {path}")
 
 

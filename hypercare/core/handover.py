@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from hypercare.config import Settings
 from hypercare.core.when import format_span, format_time, from_iso, to_iso
 from hypercare.core.words import counted
+from hypercare.errors import InputError
 from hypercare.models import OPEN_STATUSES
 from hypercare.store import exit as rows
 from hypercare.store.db import Store
@@ -162,12 +163,30 @@ def build_pack(
     )
 
 
+PACK_FILES = ("handover.md", "handover.html", "open-issues.csv", "hypercare.jsonl")
+
+
 def write_pack(
-    store: Store, settings: Settings, as_of: datetime, folder: Path
+    store: Store,
+    settings: Settings,
+    as_of: datetime,
+    folder: Path,
+    *,
+    is_forced: bool = False,
 ) -> list[Path]:
-    """Write the pack's four files into ``folder``; return their paths."""
+    """Write the pack's four files into ``folder``; return their paths.
+
+    Raises InputError, before writing anything, when one of them exists and
+    ``is_forced`` is False: a pack someone edited is not replaced unasked.
+    """
     from hypercare.core.export import export_lines
 
+    there = [name for name in PACK_FILES if (folder / name).exists()]
+    if there and not is_forced:
+        raise InputError(
+            f"{folder / there[0]} already exists; pass --force to replace the "
+            "pack, or give another --dir"
+        )
     pack = build_pack(store, settings, as_of)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
