@@ -364,8 +364,6 @@ def test_an_existing_pack_is_replaced_only_with_force(project: Path) -> None:
         f"Error: {Path('handover') / 'handover.md'} already exists; pass --force "
         "to replace the pack, or give another --dir\n"
     )
-    assert sorted(p.name for p in (project / "handover").iterdir()) == [
-        "handover.md"
-    ]
+    assert sorted(p.name for p in (project / "handover").iterdir()) == ["handover.md"]
     run("handover", "--dir", "handover", "--force")
     assert (project / "handover" / "handover.md").read_text() != "edited by hand\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,3 +46,50 @@ def test_eight_processes_logging_fifty_issues_each(project: Path) -> None:
     assert sorted(i["id"] for i in issues) == list(range(1, 401))
     titles = {i["title"] for i in issues}
     assert titles == {f"worker {w} issue {n}" for w in range(8) for n in range(50)}
+
+
+NOTIFY_ALL = """
+import sys, time
+from hypercare.cli.app import app
+start = float(sys.argv[1])
+time.sleep(max(0.0, start - time.time()))
+app(["-q", "notify", "--owed", "--all", "--outbox", "outbox"], standalone_mode=True)
+"""
+
+
+def test_four_runs_of_notify_owed_all_send_each_message_once(project: Path) -> None:
+    # 30 P1 issues reported an hour before now, none acknowledged: 30 acks owed.
+    for n in range(30):
+        run(
+            "-q",
+            "log",
+            f"Down {n}",
+            "--contact",
+            f"u{n}@example.com",
+            "--impact",
+            "high",
+            "--urgency",
+            "immediate",
+            "--reported-at",
+            "1h ago",
+            "--at",
+            "1h ago",
+        )
+    start = time.time() + 3.0
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", NOTIFY_ALL, str(start)],
+            cwd=project,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    codes = [(w.communicate(timeout=300)[1], w.returncode) for w in workers]
+
+    assert codes == [("", 0)] * 4
+    assert len(list((project / "outbox").iterdir())) == 30
+    conn = sqlite3.connect(project / "hypercare.db")
+    assert conn.execute("SELECT count(*) FROM messages").fetchone() == (30,)
+    conn.close()

@@ -6,6 +6,7 @@ Also the two helpers other commands call: ``suggest_similar`` (after
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -362,20 +363,33 @@ def _walk_owed(
             "walking what is owed needs a terminal; send everything with "
             "'hypercare notify --owed --all --send'"
         )
+    from hypercare.errors import DeliveryError
+
     env = current()
-    due = find_owed(env.store(), env.settings(), env.when(at))
-    groups = _groups(due, mode)
-    if not groups:
-        output.echo("No reporter is owed a message.")
-        return
-    for (issue_id, kind), ids in groups.items():
-        if not is_all and not _ask(issue_id, kind, ids, due, mode):
-            continue
-        # An update goes to every duplicate's reporter too; a resolution only
-        # to those not yet told.
-        only = None if kind == "update" else ids
-        outcome = _deliver(issue_id, kind, mode, outbox, note, at, by, only)
-        _show_outcome(outcome, mode, "text")
+    failure: DeliveryError | None = None
+    # With --all, the list is read and sent under the write lock, so two runs
+    # at once send each owed message once: the second finds it no longer owed.
+    # (A walk that asks a person does not hold the lock while they think.)
+    with env.store().write() if is_all else contextlib.nullcontext():
+        due = find_owed(env.store(), env.settings(), env.when(at))
+        groups = _groups(due, mode)
+        if not groups:
+            output.echo("No reporter is owed a message.")
+            return
+        for (issue_id, kind), ids in groups.items():
+            if not is_all and not _ask(issue_id, kind, ids, due, mode):
+                continue
+            # An update goes to every duplicate's reporter too; a resolution
+            # only to those not yet told.
+            only = None if kind == "update" else ids
+            try:
+                outcome = _deliver(issue_id, kind, mode, outbox, note, at, by, only)
+            except DeliveryError as exc:
+                failure = exc  # recorded as failed; commit what was sent
+                break
+            _show_outcome(outcome, mode, "text")
+    if failure is not None:
+        raise failure
 
 
 def _groups(due: list[Owed], mode: str) -> dict[tuple[int, str], frozenset[int]]:

@@ -87,8 +87,7 @@ def write_outbox(
     for outgoing in messages:
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = _free_name(folder, outgoing)
-            path.write_bytes(bytes(build_email(sender, outgoing)))
+            path = _write_new(folder, outgoing, bytes(build_email(sender, outgoing)))
             log.info("wrote %s", path)
             errors.append(None)
         except OSError as exc:
@@ -120,15 +119,22 @@ def _send_one(client: smtplib.SMTP, smtp: Smtp, outgoing: Outgoing) -> str | Non
     return None
 
 
-def _free_name(folder: Path, outgoing: Outgoing) -> Path:
-    """A file name that does not overwrite an earlier message."""
+def _write_new(folder: Path, outgoing: Outgoing, data: bytes) -> Path:
+    """Write ``data`` to a new file, never over an earlier message.
+
+    The name is taken by creating the file exclusively, so two processes
+    writing to one outbox at once cannot pick the same name.
+    """
     stem = f"{outgoing.label}-{outgoing.at.strftime('%Y%m%dT%H%M%SZ')}"
-    path = folder / f"{stem}.eml"
-    counter = 2
-    while path.exists():
-        path = folder / f"{stem}-{counter}.eml"
-        counter += 1
-    return path
+    counter = 1
+    while True:
+        path = folder / (f"{stem}.eml" if counter == 1 else f"{stem}-{counter}.eml")
+        try:
+            with path.open("xb") as handle:
+                handle.write(data)
+            return path
+        except FileExistsError:
+            counter += 1
 
 
 def _domain(address: str) -> str:
