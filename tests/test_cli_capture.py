@@ -300,3 +300,11 @@ def test_a_local_time_the_clocks_skip_is_refused(isolated: Path) -> None:
         "outside the jump\n"
     )
     assert run("list", "--format", "json").json() == []
+
+
+def test_a_carriage_return_in_user_text_cannot_overwrite_a_line(project: Path) -> None:
+    run("log", "x", "-d", "first\rsecond")
+    run("comment", "1", "typed\r over")
+
+    assert "\r" not in run("show", "1").stdout
+    assert "\r" not in run("show", "1", "--format", "md").stdout

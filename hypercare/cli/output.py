@@ -89,7 +89,7 @@ def local_times(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
 
 def md_escape(text: str) -> str:
     """Escape text for a Markdown table cell or line (pipes, brackets, HTML)."""
-    out = text.replace("\\", "\\\\").replace("\n", " ")
+    out = text.replace("\\", "\\\\").replace("\r", " ").replace("\n", " ")
     for char in "|[]<>*_`":
         out = out.replace(char, "\\" + char)
     return out
@@ -119,7 +119,7 @@ def render_plain_table(
 ) -> str:
     cells = [[h for _, h in columns]]
     cells += [
-        [_cell(row.get(k)).replace("\n", " ") for k, _ in columns] for row in rows
+        [" ".join(_cell(row.get(k)).splitlines()) for k, _ in columns] for row in rows
     ]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
     return "\n".join(
@@ -153,7 +153,10 @@ def table(
     for _, header in columns:
         grid.add_column(header, overflow="fold")
     for row in rows:
-        grid.add_row(*(visible(_cell(row.get(key))) for key, _ in columns))
+        # Line breaks of any kind (a lone CR would overwrite the line) as
+        # the table's own line breaks.
+        cells = ("\n".join(_cell(row.get(key)).splitlines()) for key, _ in columns)
+        grid.add_row(*(visible(cell) for cell in cells))
     # No emoji either: a title ":fire:" is shown as typed, not as a picture.
     Console(markup=False, highlight=False, emoji=False).print(grid)
 
