@@ -254,6 +254,69 @@ def test_bad_mapping(project: Path, mapping: str, message: str) -> None:
     _write("answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-03-03,,\n")
     result = run("import", "survey", "answers.csv", "--mapping", "map.toml", expect=2)
     assert result.stderr.strip() == f"Error: {message}"
+    assert _answers() == []
+
+
+_TEXT_CODECS = 'give e.g. encoding = "utf-8", "cp1252" or "latin-1"'
+_ONE_CHARACTER = 'is not a one-character string; give e.g. delimiter = "," or ";"'
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            'encoding = "bogus"',
+            f"encoding 'bogus' is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        (
+            "encoding = 5",
+            f"encoding 5 is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        # Codecs between bytes and bytes or str and str cannot read a file.
+        (
+            'encoding = "rot13"',
+            f"encoding 'rot13' is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        (
+            'encoding = "hex"',
+            f"encoding 'hex' is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        (
+            'encoding = "base64"',
+            f"encoding 'base64' is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        (
+            'delimiter = ""',
+            f"delimiter '' {_ONE_CHARACTER}",
+        ),
+        (
+            'delimiter = ";;"',
+            f"delimiter ';;' {_ONE_CHARACTER}",
+        ),
+        (
+            "delimiter = 5",
+            f"delimiter 5 {_ONE_CHARACTER}",
+        ),
+    ],
+)
+def test_a_bad_encoding_or_delimiter_names_the_key(
+    project: Path, setting: str, message: str
+) -> None:
+    _write("map.toml", setting + "\n" + SMALL_MAPPING)
+    _write("answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-03-03,,\n")
+    result = run("import", "survey", "answers.csv", "--mapping", "map.toml", expect=2)
+    assert result.stderr.strip() == f"Error: map.toml: {message}"
+    assert _answers() == []
+
+
+def test_utf_16_on_a_file_without_byte_order_mark_is_bad_input(project: Path) -> None:
+    _write("map.toml", 'encoding = "utf-16"\n' + SMALL_MAPPING)
+    _write("answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-03-03,,\n")
+    result = run("import", "survey", "answers.csv", "--mapping", "map.toml", expect=2)
+    assert result.stderr.strip() == (
+        "Error: answers.csv is not utf-16 text; set encoding in the mapping"
+    )
+    assert _answers() == []
 
 
 def _olist_expected() -> tuple[int, int]:

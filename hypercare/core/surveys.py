@@ -14,13 +14,14 @@ the file with the same score is one answer given once (counted as
 
 from __future__ import annotations
 
+import codecs
 import csv
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
@@ -185,9 +186,33 @@ def load_mapping(path: Path) -> Mapping:
         columns={key: _names(value) for key, value in columns.items()},
         scale=scale,
         timezone=timezone,
-        delimiter=str(document.get("delimiter", ",")),
-        encoding=str(document.get("encoding", "utf-8")),
+        delimiter=_delimiter(path, document.get("delimiter", ",")),
+        encoding=_encoding(path, document.get("encoding", "utf-8")),
     )
+
+
+def _delimiter(path: Path, value: Any) -> str:
+    """The csv module takes exactly one character and fails obscurely otherwise."""
+    if not isinstance(value, str) or len(value) != 1:
+        raise ConfigError(
+            f"{path}: delimiter {value!r} is not a one-character string; "
+            'give e.g. delimiter = "," or ";"'
+        )
+    return value
+
+
+def _encoding(path: Path, value: Any) -> str:
+    """A codec that turns bytes into text (not rot13, hex or base64)."""
+    try:
+        is_text = isinstance(value, str) and codecs.lookup(value)._is_text_encoding
+    except LookupError:
+        is_text = False
+    if not is_text:
+        raise ConfigError(
+            f"{path}: encoding {value!r} is not a text encoding Python knows; "
+            'give e.g. encoding = "utf-8", "cp1252" or "latin-1"'
+        )
+    return str(value)
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -264,39 +289,47 @@ def _records(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, str]
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     with handle:
-        # Strict: a quote left open is an error at the end of the file, not a
-        # last field that silently swallows every line after it.
-        reader = csv.DictReader(handle, delimiter=mapping.delimiter, strict=True)
         try:
-            header = reader.fieldnames or []
-        except UnicodeDecodeError:
+            yield from _checked_records(path, mapping, handle)
+        except UnicodeError:
+            # A wrong codec fails on the header or on any later line, e.g.
+            # utf-16 on a file without a byte-order mark.
             raise InputError(
                 f"{path} is not {mapping.encoding} text; set encoding in the mapping"
             ) from None
-        missing = [
-            name
-            for names in mapping.columns.values()
-            for name in names
-            if name not in header
-        ]
-        if missing:
-            raise InputError(
-                f"{path} has no column '{missing[0]}' named in the mapping; its "
-                f"columns are: {', '.join(header)}"
-            )
-        start = reader.line_num + 1
-        try:
-            for record in reader:
-                if None in record:  # DictReader's key for cells past the header
-                    raise ImportRowError(
-                        f"{path} line {start}: the row has "
-                        f"{len(header) + len(record[None])} fields, the header "
-                        f"{len(header)}; check the delimiters and quoting"
-                    )
-                yield start, record
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise ImportRowError(csv_problem(path, start, exc)) from None
+
+
+def _checked_records(
+    path: Path, mapping: Mapping, handle: TextIO
+) -> Iterator[tuple[int, dict[str, str]]]:
+    # Strict: a quote left open is an error at the end of the file, not a
+    # last field that silently swallows every line after it.
+    reader = csv.DictReader(handle, delimiter=mapping.delimiter, strict=True)
+    header = reader.fieldnames or []
+    missing = [
+        name
+        for names in mapping.columns.values()
+        for name in names
+        if name not in header
+    ]
+    if missing:
+        raise InputError(
+            f"{path} has no column '{missing[0]}' named in the mapping; its "
+            f"columns are: {', '.join(header)}"
+        )
+    start = reader.line_num + 1
+    try:
+        for record in reader:
+            if None in record:  # DictReader's key for cells past the header
+                raise ImportRowError(
+                    f"{path} line {start}: the row has "
+                    f"{len(header) + len(record[None])} fields, the header "
+                    f"{len(header)}; check the delimiters and quoting"
+                )
+            yield start, record
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportRowError(csv_problem(path, start, exc)) from None
 
 
 def _answer_row(
