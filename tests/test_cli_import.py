@@ -593,6 +593,18 @@ def test_helpdesk_event_log_through_the_shipped_mapping(project: Path) -> None:
             '[status]\nopen = "wip"\n',
             "status.'open' maps to unknown status 'wip'",
         ),
+        # An empty list used to end in IndexError (exit 3).
+        *(
+            (
+                f'source = "x"\n[columns]\n{columns}\n',
+                f"columns.{field} is an empty list; name at least one column",
+            )
+            for field, columns in (
+                ("title", 'key = "a"\nreported_at = "b"\ntitle = []'),
+                ("key", 'key = []\nreported_at = "b"'),
+                ("reported_at", 'key = "a"\nreported_at = []'),
+            )
+        ),
     ],
 )
 def test_mapping_errors_name_the_key_and_file(
@@ -604,6 +616,7 @@ def test_mapping_errors_name_the_key_and_file(
     data.write_text("a,b\nK-1,2026-03-02 10:00\n")
     result = run("import", "csv", str(data), "--mapping", str(path), expect=2)
     assert result.stderr.startswith(f"Error: {path}: {message}")
+    assert run("list", "--format", "json").stdout.strip() == "[]"
 
 
 def test_mapped_value_missing_from_the_map_is_a_bad_row(project: Path) -> None:

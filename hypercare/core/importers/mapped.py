@@ -178,6 +178,8 @@ def parse_mapping(document: dict[str, Any], where: str) -> Mapping:
         names = [spec] if isinstance(spec, str) else spec
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise fail(f"columns.{name}", "must be a column name or a list of them")
+        if not names:  # every later step reads the first name
+            raise fail(f"columns.{name}", "is an empty list; name at least one column")
         columns[name] = tuple(names)
     needed = ["key", "time" if rows == "events" else "reported_at"]
     for name in needed:
