@@ -421,7 +421,8 @@ def import_jsonl(
     """
     from hypercare.core.export import import_lines
 
-    summary = import_lines(current().store(), file)
+    env = current()
+    summary = import_lines(env.store(), file, now=env.now())
     counts = ", ".join(_rows_of(table, n) for table, n in summary.tables.items())
     output.echo(f"Imported {counted(summary.total, 'row')} ({counts or 'nothing'}).")
 
