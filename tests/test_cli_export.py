@@ -156,6 +156,21 @@ def test_export_then_import_gives_the_same_database(small: Path) -> None:
     )
 
 
+def test_a_dry_run_checks_the_export_and_writes_nothing(small: Path) -> None:
+    project = small
+    run("export", "--output", "all.jsonl")
+    copy = new_project(project / "copy")
+
+    dry = run(*copy, "import", "jsonl", "all.jsonl", "--dry-run").stdout
+
+    assert all(not rows for rows in dump(project / "copy" / "hypercare.db").values())
+    done = run(*copy, "import", "jsonl", "all.jsonl").stdout
+    assert dry == (
+        done.replace("Imported ", "Would import ", 1)
+        + "Dry run: nothing was written.\n"
+    )
+
+
 def test_every_line_is_a_record_of_one_table(small: Path) -> None:
     lines = [json.loads(line) for line in run("export").stdout.splitlines()]
 

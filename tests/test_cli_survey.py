@@ -365,6 +365,8 @@ def test_olist_import_gives_77_5_percent_and_is_idempotent(project: Path) -> Non
         "blank_scores": 0,
         "linked_to_issues": 0,
         "dry_run": False,
+        "skipped": [],
+        "skipped_count": 0,
     }
     again = run(
         "import",
@@ -422,3 +424,28 @@ def test_a_repeated_local_hour_in_a_file_is_its_first_pass(project: Path) -> Non
     run("import", "survey", "answers.csv", "--mapping", "map.toml")
 
     assert [row[4] for row in _answers()] == ["2026-10-25T00:30:00Z"]
+
+
+def test_skip_bad_imports_the_other_answers_and_lists_the_bad(project: Path) -> None:
+    _write("map.toml", SMALL_MAPPING)
+    _write(
+        "answers.csv",
+        "answer,score,answered,comment,ticket\n"
+        "a1,5,2026-03-03 10:00,,\na2,six,2026-03-03 10:00,,\n"
+        "a3,4,2026-03-03 11:00,,\na1,3,2026-03-03 10:00,,\n",
+    )
+    refused = run("import", "survey", "answers.csv", "-m", "map.toml", expect=2)
+    assert refused.stderr == (
+        "Error: answers.csv line 3: score 'six' is not a whole number from 1 to 5\n"
+    )
+    assert _answers() == []
+
+    result = run("import", "survey", "answers.csv", "-m", "map.toml", "--skip-bad")
+
+    assert result.stdout.splitlines()[1:] == [
+        "Skipped 2 bad rows:",
+        "  line 3: score 'six' is not a whole number from 1 to 5",
+        "  line 5: answer id a1 was already given on line 2 with score 5, here 3; "
+        "keep one of them",
+    ]
+    assert [row[2] for row in _answers()] == [5, 4]

@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hypercare.core.importing import INTEGER_RANGE, open_text
+from hypercare.core.importing import INTEGER_RANGE, DryRunRollback, open_text
 from hypercare.core.issues import fold_mismatch
 from hypercare.core.when import from_iso
 from hypercare.core.words import counted
@@ -55,6 +55,7 @@ _STORED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 @dataclass(frozen=True)
 class ImportSummary:
     tables: dict[str, int]
+    is_dry_run: bool = False
 
     @property
     def total(self) -> int:
@@ -87,11 +88,26 @@ def issue_rows(store: Store) -> list[dict[str, Any]]:
 CSV_COLUMNS = tuple((column, column) for column in ISSUE_COLUMNS)
 
 
-def import_lines(store: Store, path: Path, *, now: datetime) -> ImportSummary:
+def import_lines(
+    store: Store, path: Path, *, now: datetime, is_dry_run: bool = False
+) -> ImportSummary:
     """Read an export into this (empty) database; nothing is written on error.
 
     A time after ``now`` is refused: nothing hypercare wrote can be in the future.
+    A dry run checks every line, the counts and foreign keys, then rolls back.
     """
+    try:
+        counts = _import_lines(store, path, now, is_dry_run)
+    except DryRunRollback as rollback:  # raised inside the transaction
+        counts = rollback.args[0]
+    return ImportSummary(
+        {name: count for name, count in counts.items() if count}, is_dry_run
+    )
+
+
+def _import_lines(
+    store: Store, path: Path, now: datetime, is_dry_run: bool
+) -> dict[str, int]:
     if not path.is_file():
         raise InputError(
             f"{path}: no such file; give a file written by 'hypercare export'"
@@ -140,7 +156,9 @@ def import_lines(store: Store, path: Path, *, now: datetime) -> ImportSummary:
                 f"{path}: issue {issue_id} has {column} = {value!r} but its events "
                 f"say {folded!r}; the export was changed by hand, export it again"
             )
-    return ImportSummary({name: count for name, count in counts.items() if count})
+        if is_dry_run:
+            raise DryRunRollback(counts)
+    return counts
 
 
 def _flush(

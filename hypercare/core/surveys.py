@@ -6,7 +6,8 @@ A blank score is not an answer: it is skipped and counted, never stored as 0.
 An import is driven by a TOML mapping that names the file's columns (see
 ``examples/mappings/olist-survey.toml``). Every row is read and checked before
 anything is written, so a bad row (reported with its line number and the
-reason) changes nothing. Rows are keyed by the mapping's ``source`` and the
+reason) changes nothing; with ``skip_bad`` the other rows are imported and
+the bad ones listed. Rows are keyed by the mapping's ``source`` and the
 answer id: importing the same file twice adds nothing. An id repeated within
 the file with the same score is one answer given once (counted as
 ``repeated``); with a different score it is an error.
@@ -25,7 +26,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
-from hypercare.core.importing import csv_problem, whole_number
+from hypercare.core.importing import BadRow, csv_problem, whole_number
 from hypercare.core.when import parse_recorded, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError, NotFoundError
 from hypercare.models import SURVEY_SCALES
@@ -74,6 +75,7 @@ class ImportResult:
     linked: int = 0
     is_dry_run: bool = False
     by_scale: dict[str, int] = field(default_factory=dict)
+    bad_rows: list[BadRow] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +87,10 @@ class ImportResult:
             "blank_scores": self.blank,
             "linked_to_issues": self.linked,
             "dry_run": self.is_dry_run,
+            "skipped": [
+                {"line": bad.line, "reason": bad.reason} for bad in self.bad_rows
+            ],
+            "skipped_count": len(self.bad_rows),
         }
 
 
@@ -228,9 +234,14 @@ def import_answers(
     now: datetime,
     actor: str,
     is_dry_run: bool = False,
+    skip_bad: bool = False,
     advance: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Import a survey export; every row is checked before anything is written."""
+    """Import a survey export; every row is checked before anything is written.
+
+    Raises ImportRowError naming the first bad row unless ``skip_bad``, which
+    leaves bad rows out and lists them in the result.
+    """
     tz = zone(mapping.timezone) if mapping.timezone else settings.tz
     result = ImportResult(file=str(path), is_dry_run=is_dry_run)
     known = sql.known_refs(store.conn, mapping.source)
@@ -242,21 +253,23 @@ def import_answers(
         result.rows += 1
         if advance is not None:
             advance(1)
-        row = _answer_row(path, line, record, mapping, settings, tz, now, by_ref, store)
+        try:
+            row = _answer_row(
+                path, line, record, mapping, settings, tz, now, by_ref, store
+            )
+            if row is not None and _is_repeat(path, line, row, seen):
+                result.repeated += 1
+                continue
+        except ImportRowError as exc:
+            if not skip_bad:
+                raise
+            reason = str(exc).removeprefix(f"{path} line {line}: ")
+            result.bad_rows.append(BadRow(line, reason))
+            continue
         if row is None:
             result.blank += 1
             continue
         ref = row["external_ref"]
-        if ref in seen:
-            first_line, first_score = seen[ref]
-            if first_score != row["score"]:
-                raise ImportRowError(
-                    f"{path} line {line}: answer id {ref} was already given on line "
-                    f"{first_line} with score {first_score}, here {row['score']}; "
-                    "keep one of them"
-                )
-            result.repeated += 1
-            continue
         seen[ref] = (line, row["score"])
         if ref in known:
             result.already += 1
@@ -273,6 +286,23 @@ def import_answers(
     with store.write() as conn:
         result.added = sql.insert_answers(conn, new_rows)
     return result
+
+
+def _is_repeat(
+    path: Path, line: int, row: dict[str, Any], seen: dict[str, tuple[int, int]]
+) -> bool:
+    """Whether the answer id came before with the same score; an error if not."""
+    ref = row["external_ref"]
+    if ref not in seen:
+        return False
+    first_line, first_score = seen[ref]
+    if first_score != row["score"]:
+        raise ImportRowError(
+            f"{path} line {line}: answer id {ref} was already given on line "
+            f"{first_line} with score {first_score}, here {row['score']}; "
+            "keep one of them"
+        )
+    return True
 
 
 def _records(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, str]]]:
