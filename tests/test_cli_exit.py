@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import sqlite3
 import tomllib
 import xml.etree.ElementTree as ET
@@ -780,6 +781,36 @@ def test_a_sample_at_a_relative_or_future_time_is_refused(
     assert result.stderr == f"Error: samples.csv line 7: {reason}\n"
     with sqlite3.connect(project / "hypercare.db") as conn:
         assert conn.execute("SELECT count(*) FROM metric_samples").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("check", "shown"),
+    [
+        (["api"], '["api"]'),
+        ("a\u0000pi", '"a\\u0000pi"'),
+        ("api\nweb", '"api\\nweb"'),
+        ("  ", '"  "'),
+        (5, "5"),
+    ],
+)
+def test_a_check_name_must_be_one_line_of_text(
+    project: Path, check: object, shown: str
+) -> None:
+    sample = {"timestamp": "2026-03-05T10:00:00Z", "check": check, "status": "up"}
+    (project / "samples.jsonl").write_text(
+        '{"timestamp": "2026-03-05T09:00:00Z", "check": "api", "status": "up"}\n'
+        + json.dumps(sample)
+        + "\n",
+        encoding="utf-8",
+    )
+
+    result = run("import", "metrics", "samples.jsonl", expect=2)
+
+    assert result.stderr == (
+        f"Error: samples.jsonl line 2: check {shown} is not a check name; give it "
+        "as text on one line, without control characters\n"
+    )
+    assert _sample_count(project) == 0
 
 
 def _sample_count(project: Path) -> int:

@@ -493,6 +493,30 @@ def test_jira_export_keeps_every_value(project: Path) -> None:
     assert json.loads(pay4["tags"]) == ["sso", "duplicate", "go-live"]
 
 
+def test_zendesk_solved_before_created_is_a_bad_row(project: Path) -> None:
+    Path("tickets.csv").write_text(
+        "Id,Subject,Status,Created at,Updated at,Solved at\n"
+        "201,Fine,solved,2026-03-02 09:00,2026-03-02 12:00,2026-03-02 11:00\n"
+        "202,Early,solved,2026-03-02 09:00,2026-03-02 12:00,2026-03-01 08:00\n",
+        encoding="utf-8",
+    )
+    reason = (
+        "resolved_at 2026-03-01T08:00:00Z is before reported_at "
+        "2026-03-02T09:00:00Z; an issue cannot be resolved before it was reported"
+    )
+
+    result = run("import", "zendesk", "tickets.csv", expect=2)
+
+    assert result.stderr == (
+        f"Error: tickets.csv line 3: {reason}; nothing was imported. Fix the file, "
+        "or pass --skip-bad to import the rest\n"
+    )
+    assert _issues(project) == {}
+    skipped = run("import", "zendesk", "tickets.csv", "--skip-bad").stdout
+    assert f"  line 3: {reason}\n" in skipped
+    assert sorted(_issues(project)) == ["201"]
+
+
 def test_zendesk_export_with_bom_and_semicolons(project: Path) -> None:
     run("import", "zendesk", str(TEST_DATA / "zendesk-export.csv"))
     issues = _issues(project)

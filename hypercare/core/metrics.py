@@ -246,7 +246,7 @@ def _sample(
         raise ImportRowError(f"{where}: {exc}") from None
     sample = {
         "at": at,
-        "check_name": str(check).strip(),
+        "check_name": _check_name(check, where),
         "is_up": _flag(_field(record, "status"), where, "status", _UP),
         "value": _number(_field(record, "value"), where, "value"),
         "is_error": _flag(_field(record, "error"), where, "error", _ERROR),
@@ -261,6 +261,17 @@ def _sample(
             f"{where}: needs a status (up/down), a value or an error flag"
         )
     return sample
+
+
+def _check_name(value: Any, where: str) -> str:
+    """A name as text on one line: a list or a NUL would be stored as garbage."""
+    name = value.strip() if isinstance(value, str) else ""
+    if not name or not name.isprintable():
+        raise ImportRowError(
+            f"{where}: check {json.dumps(value)} is not a check name; give it as "
+            "text on one line, without control characters"
+        )
+    return name
 
 
 def _flag(
