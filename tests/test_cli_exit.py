@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 import sqlite3
 import tomllib
 import xml.etree.ElementTree as ET
@@ -780,6 +781,91 @@ def test_a_sample_at_a_relative_or_future_time_is_refused(
     assert result.stderr == f"Error: samples.csv line 7: {reason}\n"
     with sqlite3.connect(project / "hypercare.db") as conn:
         assert conn.execute("SELECT count(*) FROM metric_samples").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("check", "shown"),
+    [
+        (["api"], '["api"]'),
+        ("a\u0000pi", '"a\\u0000pi"'),
+        ("api\nweb", '"api\\nweb"'),
+        ("  ", '"  "'),
+        (5, "5"),
+    ],
+)
+def test_a_check_name_must_be_one_line_of_text(
+    project: Path, check: object, shown: str
+) -> None:
+    sample = {"timestamp": "2026-03-05T10:00:00Z", "check": check, "status": "up"}
+    (project / "samples.jsonl").write_text(
+        '{"timestamp": "2026-03-05T09:00:00Z", "check": "api", "status": "up"}\n'
+        + json.dumps(sample)
+        + "\n",
+        encoding="utf-8",
+    )
+
+    result = run("import", "metrics", "samples.jsonl", expect=2)
+
+    assert result.stderr == (
+        f"Error: samples.jsonl line 2: check {shown} is not a check name; give it "
+        "as text on one line, without control characters\n"
+    )
+    assert _sample_count(project) == 0
+
+
+def _sample_count(project: Path) -> int:
+    with sqlite3.connect(project / "hypercare.db") as conn:
+        count: int = conn.execute("SELECT count(*) FROM metric_samples").fetchone()[0]
+    return count
+
+
+def test_a_dry_run_counts_the_samples_and_writes_nothing(project: Path) -> None:
+    write_samples(project / "samples.csv", down=0, total=10)
+
+    out = run("import", "metrics", "samples.csv", "--dry-run").stdout
+
+    assert out == (
+        "Read 10 samples: 10 would be added, 0 already there.\n"
+        "Dry run: nothing was written.\n"
+    )
+    assert _sample_count(project) == 0
+
+
+def test_skip_bad_imports_the_other_samples_and_lists_the_bad(project: Path) -> None:
+    write_samples(project / "samples.csv", down=0, total=10)
+    text = (project / "samples.csv").read_text().splitlines()
+    text[3] = "2026-03-05 00:02,api,sideways,false,120"
+    text[6] = "1h ago,api,up,false,120"
+    (project / "samples.csv").write_text("\n".join(text) + "\n")
+
+    out = run("import", "metrics", "samples.csv", "--skip-bad").stdout
+
+    assert out == (
+        "Read 8 samples: 8 added, 0 already there.\n"
+        "Skipped 2 bad rows:\n"
+        "  line 4: status 'sideways' is not up/down, true/false or 1/0\n"
+        "  line 7: cannot read the time '1h ago': it is relative; a file's times "
+        "must be absolute, like 2026-03-05 14:30, so that importing it again gives "
+        "the same times\n"
+    )
+    assert _sample_count(project) == 8
+
+
+def test_skip_bad_goes_past_a_line_that_is_not_json(project: Path) -> None:
+    (project / "samples.jsonl").write_text(
+        '{"timestamp": "2026-03-05T10:00:00Z", "check": "api", "status": "up"}\n'
+        "{broken\n"
+        '{"timestamp": "2026-03-05T10:02:00Z", "check": "api", "status": "up"}\n',
+        encoding="utf-8",
+    )
+
+    out = run("import", "metrics", "samples.jsonl", "--skip-bad").stdout
+
+    assert out.splitlines()[1:] == [
+        "Skipped 1 bad row:",
+        "  line 2: not valid JSON (Expecting property name enclosed in double quotes)",
+    ]
+    assert _sample_count(project) == 2
 
 
 # --- formats and CI -----------------------------------------------------------------

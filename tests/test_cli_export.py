@@ -156,6 +156,21 @@ def test_export_then_import_gives_the_same_database(small: Path) -> None:
     )
 
 
+def test_a_dry_run_checks_the_export_and_writes_nothing(small: Path) -> None:
+    project = small
+    run("export", "--output", "all.jsonl")
+    copy = new_project(project / "copy")
+
+    dry = run(*copy, "import", "jsonl", "all.jsonl", "--dry-run").stdout
+
+    assert all(not rows for rows in dump(project / "copy" / "hypercare.db").values())
+    done = run(*copy, "import", "jsonl", "all.jsonl").stdout
+    assert dry == (
+        done.replace("Imported ", "Would import ", 1)
+        + "Dry run: nothing was written.\n"
+    )
+
+
 def test_every_line_is_a_record_of_one_table(small: Path) -> None:
     lines = [json.loads(line) for line in run("export").stdout.splitlines()]
 
@@ -227,6 +242,73 @@ def test_a_bad_line_is_refused_naming_it_and_nothing_is_written(
     result = run(*copy, "import", "jsonl", "bad.jsonl", expect=2)
 
     assert result.stderr == f"Error: bad.jsonl {error}\n"
+    assert all(not rows for rows in dump(project / "copy" / "hypercare.db").values())
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "error"),
+    [
+        (
+            "changes",
+            "{notjson",
+            'events.changes "{notjson" is not a JSON object as text (like "{}"); '
+            "the export was changed by hand, export it again",
+        ),
+        (
+            "changes",
+            "null",
+            'events.changes "null" is not a JSON object as text (like "{}"); '
+            "the export was changed by hand, export it again",
+        ),
+        (
+            "changes",
+            "[1,2]",
+            'events.changes "[1,2]" is not a JSON object as text (like "{}"); '
+            "the export was changed by hand, export it again",
+        ),
+        (
+            "at",
+            "garbage",
+            'events.at "garbage" is not a UTC time as hypercare writes them (like '
+            "2026-03-02T09:00:00Z); export it again",
+        ),
+        (
+            "at",
+            "2026-03-02 09:00",
+            'events.at "2026-03-02 09:00" is not a UTC time as hypercare writes '
+            "them (like 2026-03-02T09:00:00Z); export it again",
+        ),
+        (
+            "at",
+            "2099-01-01T00:00:00Z",
+            "events.at 2099-01-01T00:00:00Z is in the future; the export was "
+            "changed by hand, export it again",
+        ),
+        (
+            "recorded_at",
+            "zzz",
+            'events.recorded_at "zzz" is not a UTC time as hypercare writes them '
+            "(like 2026-03-02T09:00:00Z); export it again",
+        ),
+    ],
+)
+def test_a_hand_edited_event_is_refused_naming_its_line(
+    small: Path, column: str, value: str, error: str
+) -> None:
+    project = small
+    lines = run("export").stdout.splitlines()
+    number = next(
+        i for i, text in enumerate(lines, 1) if json.loads(text)["table"] == "events"
+    )
+    record = json.loads(lines[number - 1])
+    record["row"][column] = value
+    lines[number - 1] = json.dumps(record)
+    Path("edited.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    copy = new_project(project / "copy")
+
+    result = run(*copy, "import", "jsonl", "edited.jsonl", expect=2)
+
+    assert result.stderr == f"Error: edited.jsonl line {number}: {error}\n"
     assert all(not rows for rows in dump(project / "copy" / "hypercare.db").values())
 
 

@@ -493,6 +493,30 @@ def test_jira_export_keeps_every_value(project: Path) -> None:
     assert json.loads(pay4["tags"]) == ["sso", "duplicate", "go-live"]
 
 
+def test_zendesk_solved_before_created_is_a_bad_row(project: Path) -> None:
+    Path("tickets.csv").write_text(
+        "Id,Subject,Status,Created at,Updated at,Solved at\n"
+        "201,Fine,solved,2026-03-02 09:00,2026-03-02 12:00,2026-03-02 11:00\n"
+        "202,Early,solved,2026-03-02 09:00,2026-03-02 12:00,2026-03-01 08:00\n",
+        encoding="utf-8",
+    )
+    reason = (
+        "resolved_at 2026-03-01T08:00:00Z is before reported_at "
+        "2026-03-02T09:00:00Z; an issue cannot be resolved before it was reported"
+    )
+
+    result = run("import", "zendesk", "tickets.csv", expect=2)
+
+    assert result.stderr == (
+        f"Error: tickets.csv line 3: {reason}; nothing was imported. Fix the file, "
+        "or pass --skip-bad to import the rest\n"
+    )
+    assert _issues(project) == {}
+    skipped = run("import", "zendesk", "tickets.csv", "--skip-bad").stdout
+    assert f"  line 3: {reason}\n" in skipped
+    assert sorted(_issues(project)) == ["201"]
+
+
 def test_zendesk_export_with_bom_and_semicolons(project: Path) -> None:
     run("import", "zendesk", str(TEST_DATA / "zendesk-export.csv"))
     issues = _issues(project)
@@ -593,6 +617,18 @@ def test_helpdesk_event_log_through_the_shipped_mapping(project: Path) -> None:
             '[status]\nopen = "wip"\n',
             "status.'open' maps to unknown status 'wip'",
         ),
+        # An empty list used to end in IndexError (exit 3).
+        *(
+            (
+                f'source = "x"\n[columns]\n{columns}\n',
+                f"columns.{field} is an empty list; name at least one column",
+            )
+            for field, columns in (
+                ("title", 'key = "a"\nreported_at = "b"\ntitle = []'),
+                ("key", 'key = []\nreported_at = "b"'),
+                ("reported_at", 'key = "a"\nreported_at = []'),
+            )
+        ),
     ],
 )
 def test_mapping_errors_name_the_key_and_file(
@@ -604,6 +640,7 @@ def test_mapping_errors_name_the_key_and_file(
     data.write_text("a,b\nK-1,2026-03-02 10:00\n")
     result = run("import", "csv", str(data), "--mapping", str(path), expect=2)
     assert result.stderr.startswith(f"Error: {path}: {message}")
+    assert run("list", "--format", "json").stdout.strip() == "[]"
 
 
 def test_mapped_value_missing_from_the_map_is_a_bad_row(project: Path) -> None:

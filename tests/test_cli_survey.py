@@ -254,6 +254,69 @@ def test_bad_mapping(project: Path, mapping: str, message: str) -> None:
     _write("answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-03-03,,\n")
     result = run("import", "survey", "answers.csv", "--mapping", "map.toml", expect=2)
     assert result.stderr.strip() == f"Error: {message}"
+    assert _answers() == []
+
+
+_TEXT_CODECS = 'give e.g. encoding = "utf-8", "cp1252" or "latin-1"'
+_ONE_CHARACTER = 'is not a one-character string; give e.g. delimiter = "," or ";"'
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            'encoding = "bogus"',
+            f"encoding 'bogus' is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        (
+            "encoding = 5",
+            f"encoding 5 is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        # Codecs between bytes and bytes or str and str cannot read a file.
+        (
+            'encoding = "rot13"',
+            f"encoding 'rot13' is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        (
+            'encoding = "hex"',
+            f"encoding 'hex' is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        (
+            'encoding = "base64"',
+            f"encoding 'base64' is not a text encoding Python knows; {_TEXT_CODECS}",
+        ),
+        (
+            'delimiter = ""',
+            f"delimiter '' {_ONE_CHARACTER}",
+        ),
+        (
+            'delimiter = ";;"',
+            f"delimiter ';;' {_ONE_CHARACTER}",
+        ),
+        (
+            "delimiter = 5",
+            f"delimiter 5 {_ONE_CHARACTER}",
+        ),
+    ],
+)
+def test_a_bad_encoding_or_delimiter_names_the_key(
+    project: Path, setting: str, message: str
+) -> None:
+    _write("map.toml", setting + "\n" + SMALL_MAPPING)
+    _write("answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-03-03,,\n")
+    result = run("import", "survey", "answers.csv", "--mapping", "map.toml", expect=2)
+    assert result.stderr.strip() == f"Error: map.toml: {message}"
+    assert _answers() == []
+
+
+def test_utf_16_on_a_file_without_byte_order_mark_is_bad_input(project: Path) -> None:
+    _write("map.toml", 'encoding = "utf-16"\n' + SMALL_MAPPING)
+    _write("answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-03-03,,\n")
+    result = run("import", "survey", "answers.csv", "--mapping", "map.toml", expect=2)
+    assert result.stderr.strip() == (
+        "Error: answers.csv is not utf-16 text; set encoding in the mapping"
+    )
+    assert _answers() == []
 
 
 def _olist_expected() -> tuple[int, int]:
@@ -302,6 +365,8 @@ def test_olist_import_gives_77_5_percent_and_is_idempotent(project: Path) -> Non
         "blank_scores": 0,
         "linked_to_issues": 0,
         "dry_run": False,
+        "skipped": [],
+        "skipped_count": 0,
     }
     again = run(
         "import",
@@ -359,3 +424,28 @@ def test_a_repeated_local_hour_in_a_file_is_its_first_pass(project: Path) -> Non
     run("import", "survey", "answers.csv", "--mapping", "map.toml")
 
     assert [row[4] for row in _answers()] == ["2026-10-25T00:30:00Z"]
+
+
+def test_skip_bad_imports_the_other_answers_and_lists_the_bad(project: Path) -> None:
+    _write("map.toml", SMALL_MAPPING)
+    _write(
+        "answers.csv",
+        "answer,score,answered,comment,ticket\n"
+        "a1,5,2026-03-03 10:00,,\na2,six,2026-03-03 10:00,,\n"
+        "a3,4,2026-03-03 11:00,,\na1,3,2026-03-03 10:00,,\n",
+    )
+    refused = run("import", "survey", "answers.csv", "-m", "map.toml", expect=2)
+    assert refused.stderr == (
+        "Error: answers.csv line 3: score 'six' is not a whole number from 1 to 5\n"
+    )
+    assert _answers() == []
+
+    result = run("import", "survey", "answers.csv", "-m", "map.toml", "--skip-bad")
+
+    assert result.stdout.splitlines()[1:] == [
+        "Skipped 2 bad rows:",
+        "  line 3: score 'six' is not a whole number from 1 to 5",
+        "  line 5: answer id a1 was already given on line 2 with score 5, here 3; "
+        "keep one of them",
+    ]
+    assert [row[2] for row in _answers()] == [5, 4]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hypercare.cli import output
+from hypercare.cli.cmd_import import show_skipped
 from hypercare.cli.context import current
 from hypercare.cli.exit_codes import ExitCode
 from hypercare.cli.options import (
@@ -17,10 +18,12 @@ from hypercare.cli.options import (
     AsOf,
     At,
     By,
+    DryRun,
     IssueNumber,
     Note,
     Output,
     ReportFormat,
+    SkipBad,
     as_rich,
     check_format,
     one_of,
@@ -387,10 +390,12 @@ def import_metrics(
     file: Annotated[
         Path, typer.Argument(help="CSV or JSON lines of monitoring samples.")
     ],
+    dry_run: DryRun = False,
+    skip_bad: SkipBad = False,
 ) -> None:
     """Import monitoring samples (timestamp, check, up/down or value, error, latency).
 
-    Example: hypercare import metrics uptime.csv
+    Example: hypercare import metrics uptime.csv --dry-run
 
     CSV header: timestamp,check,status,value,error,latency_ms (status up/down; value,
     error and latency optional). JSON lines use the same keys. Times without a zone
@@ -407,15 +412,20 @@ def import_metrics(
         now=env.now(),
         tz=settings.tz,
         day_first=settings.day_first,
+        is_dry_run=dry_run,
+        skip_bad=skip_bad,
     )
+    added = "would be added" if dry_run else "added"
     output.echo(
-        f"Read {counted(summary.read, 'sample')}: {summary.added:,} added, "
+        f"Read {counted(summary.read, 'sample')}: {summary.added:,} {added}, "
         f"{summary.unchanged:,} already there."
     )
+    show_skipped(summary.bad_rows, len(summary.bad_rows), is_dry_run=dry_run)
 
 
 def import_jsonl(
     file: Annotated[Path, typer.Argument(help="A file written by 'hypercare export'.")],
+    dry_run: DryRun = False,
 ) -> None:
     """Read a JSON lines export into this new, empty database (ids and all).
 
@@ -425,9 +435,13 @@ def import_jsonl(
     """
     from hypercare.core.export import import_lines
 
-    summary = import_lines(current().store(), file)
+    env = current()
+    summary = import_lines(env.store(), file, now=env.now(), is_dry_run=dry_run)
     counts = ", ".join(_rows_of(table, n) for table, n in summary.tables.items())
-    output.echo(f"Imported {counted(summary.total, 'row')} ({counts or 'nothing'}).")
+    verb = "Would import" if dry_run else "Imported"
+    output.echo(f"{verb} {counted(summary.total, 'row')} ({counts or 'nothing'}).")
+    if dry_run:
+        output.echo("Dry run: nothing was written.")
 
 
 def _rows_of(table: str, count: int) -> str:

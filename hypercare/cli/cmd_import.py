@@ -18,11 +18,20 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import TEXT_FORMATS, By, TextFormat, check_format
+from hypercare.cli.options import (
+    TEXT_FORMATS,
+    By,
+    DryRun,
+    SkipBad,
+    TextFormat,
+    check_format,
+)
 from hypercare.core.words import counted
 
 if TYPE_CHECKING:
-    from hypercare.core.importing import Summary
+    from collections.abc import Sequence
+
+    from hypercare.core.importing import BadRow, Summary
 
 import_app = typer.Typer(
     name="import",
@@ -35,17 +44,6 @@ import_app = typer.Typer(
 File = Annotated[
     Path,
     typer.Argument(help="The exported CSV file (.csv or .csv.gz).", show_default=False),
-]
-DryRun = Annotated[
-    bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
-]
-SkipBad = Annotated[
-    bool,
-    typer.Option(
-        "--skip-bad",
-        help="Import the rows that can be "
-        "read and list the others (default: refuse all).",
-    ),
 ]
 _PROGRESS_AFTER_S = 1.0
 
@@ -183,13 +181,20 @@ def show_summary(summary: Summary, fmt: str) -> None:
     for name, count in summary.notes.items():
         if count:  # JSON keeps every note; people need only those that happened
             output.echo(f"  {name.replace('_', ' ')}: {count:,}")
-    if summary.bad_count:
-        output.echo(f"Skipped {counted(summary.bad_count, 'bad row')}:")
-        for bad in summary.bad_rows:
+    show_skipped(summary.bad_rows, summary.bad_count, is_dry_run=summary.is_dry_run)
+
+
+def show_skipped(
+    bad_rows: Sequence[BadRow], count: int, *, is_dry_run: bool = False
+) -> None:
+    """List the rows --skip-bad left out, and say when nothing was written."""
+    if count:
+        output.echo(f"Skipped {counted(count, 'bad row')}:")
+        for bad in bad_rows:
             output.echo(f"  line {bad.line}: {bad.reason}")
-        if summary.bad_count > len(summary.bad_rows):
-            output.echo(f"  ... and {summary.bad_count - len(summary.bad_rows):,} more")
-    if summary.is_dry_run:
+        if count > len(bad_rows):
+            output.echo(f"  ... and {count - len(bad_rows):,} more")
+    if is_dry_run:
         output.echo("Dry run: nothing was written.")
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hypercare.cli import output
+from hypercare.cli.cmd_import import show_skipped
 from hypercare.cli.context import current
 from hypercare.cli.options import (
     TEXT_FORMATS,
@@ -16,6 +17,7 @@ from hypercare.cli.options import (
     By,
     IssueNumber,
     Since,
+    SkipBad,
     TextFormat,
     as_table,
     check_format,
@@ -156,6 +158,7 @@ def import_survey(
         bool,
         typer.Option("--dry-run", help="Check every row and count; write nothing."),
     ] = False,
+    skip_bad: SkipBad = False,
     fmt: TextFormat = "text",
     by: By = None,
 ) -> None:
@@ -180,6 +183,7 @@ def import_survey(
             now=env.now(),
             actor=env.actor(by),
             is_dry_run=dry_run,
+            skip_bad=skip_bad,
             advance=advance,
         )
     if fmt == "json":
@@ -193,6 +197,7 @@ def import_survey(
         f"{counted(result.blank, 'blank score')} skipped, {result.linked:,} linked "
         "to issues)."
     )
+    show_skipped(result.bad_rows, len(result.bad_rows))
 
 
 # --- rendering ------------------------------------------------------------------

@@ -91,3 +91,17 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
 
         raise InputError(f"unknown format '{value}'; use --format {'|'.join(allowed)}")
     return value
+
+
+# The imports share these, so each reads the same in every --help.
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Report what would happen; write nothing.")
+]
+SkipBad = Annotated[
+    bool,
+    typer.Option(
+        "--skip-bad",
+        help="Import the rows that can be "
+        "read and list the others (default: refuse all).",
+    ),
+]

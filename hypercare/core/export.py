@@ -15,7 +15,10 @@ Format of ``hypercare export`` (``--format jsonl``), one JSON object a line:
 the new database holds the same rows as the old one. It refuses a database
 that already holds any row (merging two hypercares could not keep the issue
 numbers), an export of another format version or a different schema, and any
-line it cannot read, naming the line. Foreign keys are checked at commit, so
+line it cannot read, naming the line: times (``at`` and every ``..._at``
+column) must be UTC ISO 8601 as hypercare writes them and not after now, and
+``changes`` a JSON object, or ``show`` and ``owed`` would fail on them later.
+Foreign keys are checked at commit, so
 the row order does not matter.
 
 ``--format csv`` is a flat CSV of the issues (every column), for
@@ -25,14 +28,17 @@ spreadsheets; it is not meant to be imported back.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hypercare.core.importing import INTEGER_RANGE, open_text
+from hypercare.core.importing import INTEGER_RANGE, DryRunRollback, open_text
 from hypercare.core.issues import fold_mismatch
+from hypercare.core.when import from_iso
 from hypercare.core.words import counted
 from hypercare.errors import ImportRowError, InputError
 from hypercare.models import ISSUE_COLUMNS
@@ -43,11 +49,13 @@ from hypercare.store.schema import MIGRATION_NAMES
 FORMAT = "hypercare-jsonl"
 VERSION = 1
 _BATCH = 5000
+_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", re.ASCII)
 
 
 @dataclass(frozen=True)
 class ImportSummary:
     tables: dict[str, int]
+    is_dry_run: bool = False
 
     @property
     def total(self) -> int:
@@ -80,8 +88,26 @@ def issue_rows(store: Store) -> list[dict[str, Any]]:
 CSV_COLUMNS = tuple((column, column) for column in ISSUE_COLUMNS)
 
 
-def import_lines(store: Store, path: Path) -> ImportSummary:
-    """Read an export into this (empty) database; nothing is written on error."""
+def import_lines(
+    store: Store, path: Path, *, now: datetime, is_dry_run: bool = False
+) -> ImportSummary:
+    """Read an export into this (empty) database; nothing is written on error.
+
+    A time after ``now`` is refused: nothing hypercare wrote can be in the future.
+    A dry run checks every line, the counts and foreign keys, then rolls back.
+    """
+    try:
+        counts = _import_lines(store, path, now, is_dry_run)
+    except DryRunRollback as rollback:  # raised inside the transaction
+        counts = rollback.args[0]
+    return ImportSummary(
+        {name: count for name, count in counts.items() if count}, is_dry_run
+    )
+
+
+def _import_lines(
+    store: Store, path: Path, now: datetime, is_dry_run: bool
+) -> dict[str, int]:
     if not path.is_file():
         raise InputError(
             f"{path}: no such file; give a file written by 'hypercare export'"
@@ -109,6 +135,7 @@ def import_lines(store: Store, path: Path) -> ImportSummary:
                 header = record
                 continue
             table, row = _row(record, number, path, columns)
+            _check_values(table, row, f"{path} line {number}", now)
             row_key = (table, tuple(row))
             if row_key != key or len(batch) >= _BATCH:
                 _flush(conn, key, batch, path)
@@ -129,7 +156,9 @@ def import_lines(store: Store, path: Path) -> ImportSummary:
                 f"{path}: issue {issue_id} has {column} = {value!r} but its events "
                 f"say {folded!r}; the export was changed by hand, export it again"
             )
-    return ImportSummary({name: count for name, count in counts.items() if count})
+        if is_dry_run:
+            raise DryRunRollback(counts)
+    return counts
 
 
 def _flush(
@@ -238,3 +267,43 @@ def _row(
                 "hand, export it again"
             )
     return table, row
+
+
+def _check_values(table: str, row: dict[str, Any], where: str, now: datetime) -> None:
+    """Times and ``changes`` in the form hypercare writes them (a hand edit may not)."""
+    for column, value in row.items():
+        if value is None:
+            continue
+        if column == "at" or column.endswith("_at"):
+            _check_time(f"{table}.{column}", value, where, now)
+        elif column == "changes" and not _is_json_object(value):
+            raise ImportRowError(
+                f"{where}: {table}.{column} {json.dumps(value)} is not a JSON "
+                'object as text (like "{}"); the export was changed by hand, '
+                "export it again"
+            )
+
+
+def _check_time(name: str, value: Any, where: str, now: datetime) -> None:
+    try:
+        is_stored = isinstance(value, str) and bool(_STORED_TIME.fullmatch(value))
+        moment = from_iso(value) if is_stored else None
+    except ValueError:  # the right shape but no such day or hour (2026-02-30)
+        moment = None
+    if moment is None:
+        raise ImportRowError(
+            f"{where}: {name} {json.dumps(value)} is not a UTC time as hypercare "
+            "writes them (like 2026-03-02T09:00:00Z); export it again"
+        )
+    if moment > now:
+        raise ImportRowError(
+            f"{where}: {name} {value} is in the future; the export was changed by "
+            "hand, export it again"
+        )
+
+
+def _is_json_object(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and isinstance(json.loads(value), dict)
+    except ValueError:
+        return False

@@ -558,15 +558,15 @@ def run_import(
             if summary.bad_count and not skip_bad:
                 raise _refusal(summary)
             if is_dry_run:
-                raise _DryRun
-    except _DryRun:
+                raise DryRunRollback
+    except DryRunRollback:
         pass
     finally:
         rows.close()
     return summary
 
 
-class _DryRun(Exception):
+class DryRunRollback(Exception):
     """Unwinds ``Store.write()`` so that a dry run rolls everything back."""
 
 

@@ -18,9 +18,11 @@ field          meaning (other accepted names)
 =============  ==========================================================
 
 A record needs a status, a value or an error flag. A bad record is refused
-with its line number and nothing is written. Samples are unique per check and
-time: importing the same file twice adds nothing (which is why a relative
-time, which moves with each import, is refused).
+with its line number and nothing is written (with ``skip_bad`` the rest is
+imported and the bad lines listed; a dry run counts and writes nothing).
+Samples are unique per check and time: importing the same file twice adds
+nothing (which is why a relative time, which moves with each import, is
+refused).
 
 Uptime is the share of samples with a status that say ``up``; error rate is
 the share of samples with an error flag that say the request failed. A window
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypercare.core.importing import open_text
+from hypercare.core.importing import BadRow, DryRunRollback, open_text
 from hypercare.core.when import parse_recorded, to_iso
 from hypercare.errors import ImportRowError, InputError
 from hypercare.store import exit as rows
@@ -68,6 +70,8 @@ _ERROR = (
 class ImportSummary:
     read: int
     added: int
+    bad_rows: tuple[BadRow, ...] = ()
+    is_dry_run: bool = False
 
     @property
     def unchanged(self) -> int:
@@ -87,12 +91,20 @@ class Share:
 
 
 def import_samples(
-    store: Store, path: Path, *, now: datetime, tz: ZoneInfo, day_first: bool
+    store: Store,
+    path: Path,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    day_first: bool,
+    is_dry_run: bool = False,
+    skip_bad: bool = False,
 ) -> ImportSummary:
     """Read every sample of ``path`` (CSV or JSON lines), then store the new ones.
 
     Zone-less times are in ``tz``; a time after ``now`` is refused. Raises
-    ImportRowError naming the first bad line; then nothing is written.
+    ImportRowError naming the first bad line (then nothing is written) unless
+    ``skip_bad``. A dry run counts what would be added and writes nothing.
     """
     if not path.is_file():
         raise InputError(
@@ -102,14 +114,29 @@ def import_samples(
     def read_time(text: str) -> datetime:
         return parse_recorded(text, now=now, tz=tz, day_first=day_first)
 
-    samples = [
-        _sample(line, record, read_time, path) for line, record in _records(path)
-    ]
-    if not samples:
+    samples: list[dict[str, Any]] = []
+    bad: list[BadRow] = []
+    for line, record in _records(path):
+        try:
+            if isinstance(record, ImportRowError):
+                raise record
+            samples.append(_sample(line, record, read_time, path))
+        except ImportRowError as exc:
+            if not skip_bad:
+                raise
+            bad.append(BadRow(line, str(exc).removeprefix(f"{path} line {line}: ")))
+    if not samples and not bad:
         raise InputError(f"{path} holds no samples; expected a header row and samples")
-    with store.write() as conn:
-        added = rows.insert_samples(conn, samples)
-    return ImportSummary(read=len(samples), added=added)
+
+    added = 0
+    try:
+        with store.write() as conn:
+            added = rows.insert_samples(conn, samples)
+            if is_dry_run:
+                raise DryRunRollback
+    except DryRunRollback:
+        pass
+    return ImportSummary(len(samples), added, tuple(bad), is_dry_run)
 
 
 def uptime(store: Store, check: str, since: datetime, until: datetime) -> Share:
@@ -157,7 +184,11 @@ def _share(
 # --- reading files ------------------------------------------------------------------
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+# A line that is not JSON comes as its error, so that --skip-bad can go on.
+_Record = dict[str, Any] | ImportRowError
+
+
+def _records(path: Path) -> Iterator[tuple[int, _Record]]:
     with open_text(path) as handle:
         first = handle.readline()
         lines = itertools.chain([first], handle)
@@ -172,18 +203,24 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 )
 
 
-def _json_lines(handle: Any, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _json_lines(handle: Any, path: Path) -> Iterator[tuple[int, _Record]]:
     for number, text in enumerate(handle, start=1):
         if not text.strip():
             continue
         try:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ImportRowError(
-                f"{path} line {number}: not valid JSON ({exc.msg})"
-            ) from None
+            yield (
+                number,
+                ImportRowError(f"{path} line {number}: not valid JSON ({exc.msg})"),
+            )
+            continue
         if not isinstance(record, dict):
-            raise ImportRowError(f"{path} line {number}: expected a JSON object")
+            yield (
+                number,
+                ImportRowError(f"{path} line {number}: expected a JSON object"),
+            )
+            continue
         yield number, {str(k).lower(): v for k, v in record.items()}
 
 
@@ -209,7 +246,7 @@ def _sample(
         raise ImportRowError(f"{where}: {exc}") from None
     sample = {
         "at": at,
-        "check_name": str(check).strip(),
+        "check_name": _check_name(check, where),
         "is_up": _flag(_field(record, "status"), where, "status", _UP),
         "value": _number(_field(record, "value"), where, "value"),
         "is_error": _flag(_field(record, "error"), where, "error", _ERROR),
@@ -224,6 +261,17 @@ def _sample(
             f"{where}: needs a status (up/down), a value or an error flag"
         )
     return sample
+
+
+def _check_name(value: Any, where: str) -> str:
+    """A name as text on one line: a list or a NUL would be stored as garbage."""
+    name = value.strip() if isinstance(value, str) else ""
+    if not name or not name.isprintable():
+        raise ImportRowError(
+            f"{where}: check {json.dumps(value)} is not a check name; give it as "
+            "text on one line, without control characters"
+        )
+    return name
 
 
 def _flag(

@@ -6,7 +6,8 @@ A blank score is not an answer: it is skipped and counted, never stored as 0.
 An import is driven by a TOML mapping that names the file's columns (see
 ``examples/mappings/olist-survey.toml``). Every row is read and checked before
 anything is written, so a bad row (reported with its line number and the
-reason) changes nothing. Rows are keyed by the mapping's ``source`` and the
+reason) changes nothing; with ``skip_bad`` the other rows are imported and
+the bad ones listed. Rows are keyed by the mapping's ``source`` and the
 answer id: importing the same file twice adds nothing. An id repeated within
 the file with the same score is one answer given once (counted as
 ``repeated``); with a different score it is an error.
@@ -14,17 +15,18 @@ the file with the same score is one answer given once (counted as
 
 from __future__ import annotations
 
+import codecs
 import csv
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
-from hypercare.core.importing import csv_problem, whole_number
+from hypercare.core.importing import BadRow, csv_problem, whole_number
 from hypercare.core.when import parse_recorded, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError, NotFoundError
 from hypercare.models import SURVEY_SCALES
@@ -73,6 +75,7 @@ class ImportResult:
     linked: int = 0
     is_dry_run: bool = False
     by_scale: dict[str, int] = field(default_factory=dict)
+    bad_rows: list[BadRow] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,10 @@ class ImportResult:
             "blank_scores": self.blank,
             "linked_to_issues": self.linked,
             "dry_run": self.is_dry_run,
+            "skipped": [
+                {"line": bad.line, "reason": bad.reason} for bad in self.bad_rows
+            ],
+            "skipped_count": len(self.bad_rows),
         }
 
 
@@ -185,9 +192,33 @@ def load_mapping(path: Path) -> Mapping:
         columns={key: _names(value) for key, value in columns.items()},
         scale=scale,
         timezone=timezone,
-        delimiter=str(document.get("delimiter", ",")),
-        encoding=str(document.get("encoding", "utf-8")),
+        delimiter=_delimiter(path, document.get("delimiter", ",")),
+        encoding=_encoding(path, document.get("encoding", "utf-8")),
     )
+
+
+def _delimiter(path: Path, value: Any) -> str:
+    """The csv module takes exactly one character and fails obscurely otherwise."""
+    if not isinstance(value, str) or len(value) != 1:
+        raise ConfigError(
+            f"{path}: delimiter {value!r} is not a one-character string; "
+            'give e.g. delimiter = "," or ";"'
+        )
+    return value
+
+
+def _encoding(path: Path, value: Any) -> str:
+    """A codec that turns bytes into text (not rot13, hex or base64)."""
+    try:
+        is_text = isinstance(value, str) and codecs.lookup(value)._is_text_encoding
+    except LookupError:
+        is_text = False
+    if not is_text:
+        raise ConfigError(
+            f"{path}: encoding {value!r} is not a text encoding Python knows; "
+            'give e.g. encoding = "utf-8", "cp1252" or "latin-1"'
+        )
+    return str(value)
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -203,9 +234,14 @@ def import_answers(
     now: datetime,
     actor: str,
     is_dry_run: bool = False,
+    skip_bad: bool = False,
     advance: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Import a survey export; every row is checked before anything is written."""
+    """Import a survey export; every row is checked before anything is written.
+
+    Raises ImportRowError naming the first bad row unless ``skip_bad``, which
+    leaves bad rows out and lists them in the result.
+    """
     tz = zone(mapping.timezone) if mapping.timezone else settings.tz
     result = ImportResult(file=str(path), is_dry_run=is_dry_run)
     known = sql.known_refs(store.conn, mapping.source)
@@ -217,21 +253,23 @@ def import_answers(
         result.rows += 1
         if advance is not None:
             advance(1)
-        row = _answer_row(path, line, record, mapping, settings, tz, now, by_ref, store)
+        try:
+            row = _answer_row(
+                path, line, record, mapping, settings, tz, now, by_ref, store
+            )
+            if row is not None and _is_repeat(path, line, row, seen):
+                result.repeated += 1
+                continue
+        except ImportRowError as exc:
+            if not skip_bad:
+                raise
+            reason = str(exc).removeprefix(f"{path} line {line}: ")
+            result.bad_rows.append(BadRow(line, reason))
+            continue
         if row is None:
             result.blank += 1
             continue
         ref = row["external_ref"]
-        if ref in seen:
-            first_line, first_score = seen[ref]
-            if first_score != row["score"]:
-                raise ImportRowError(
-                    f"{path} line {line}: answer id {ref} was already given on line "
-                    f"{first_line} with score {first_score}, here {row['score']}; "
-                    "keep one of them"
-                )
-            result.repeated += 1
-            continue
         seen[ref] = (line, row["score"])
         if ref in known:
             result.already += 1
@@ -250,6 +288,23 @@ def import_answers(
     return result
 
 
+def _is_repeat(
+    path: Path, line: int, row: dict[str, Any], seen: dict[str, tuple[int, int]]
+) -> bool:
+    """Whether the answer id came before with the same score; an error if not."""
+    ref = row["external_ref"]
+    if ref not in seen:
+        return False
+    first_line, first_score = seen[ref]
+    if first_score != row["score"]:
+        raise ImportRowError(
+            f"{path} line {line}: answer id {ref} was already given on line "
+            f"{first_line} with score {first_score}, here {row['score']}; "
+            "keep one of them"
+        )
+    return True
+
+
 def _records(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, str]]]:
     """Each record with the line it starts on (quoted fields may span lines)."""
     try:
@@ -264,39 +319,47 @@ def _records(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, str]
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     with handle:
-        # Strict: a quote left open is an error at the end of the file, not a
-        # last field that silently swallows every line after it.
-        reader = csv.DictReader(handle, delimiter=mapping.delimiter, strict=True)
         try:
-            header = reader.fieldnames or []
-        except UnicodeDecodeError:
+            yield from _checked_records(path, mapping, handle)
+        except UnicodeError:
+            # A wrong codec fails on the header or on any later line, e.g.
+            # utf-16 on a file without a byte-order mark.
             raise InputError(
                 f"{path} is not {mapping.encoding} text; set encoding in the mapping"
             ) from None
-        missing = [
-            name
-            for names in mapping.columns.values()
-            for name in names
-            if name not in header
-        ]
-        if missing:
-            raise InputError(
-                f"{path} has no column '{missing[0]}' named in the mapping; its "
-                f"columns are: {', '.join(header)}"
-            )
-        start = reader.line_num + 1
-        try:
-            for record in reader:
-                if None in record:  # DictReader's key for cells past the header
-                    raise ImportRowError(
-                        f"{path} line {start}: the row has "
-                        f"{len(header) + len(record[None])} fields, the header "
-                        f"{len(header)}; check the delimiters and quoting"
-                    )
-                yield start, record
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise ImportRowError(csv_problem(path, start, exc)) from None
+
+
+def _checked_records(
+    path: Path, mapping: Mapping, handle: TextIO
+) -> Iterator[tuple[int, dict[str, str]]]:
+    # Strict: a quote left open is an error at the end of the file, not a
+    # last field that silently swallows every line after it.
+    reader = csv.DictReader(handle, delimiter=mapping.delimiter, strict=True)
+    header = reader.fieldnames or []
+    missing = [
+        name
+        for names in mapping.columns.values()
+        for name in names
+        if name not in header
+    ]
+    if missing:
+        raise InputError(
+            f"{path} has no column '{missing[0]}' named in the mapping; its "
+            f"columns are: {', '.join(header)}"
+        )
+    start = reader.line_num + 1
+    try:
+        for record in reader:
+            if None in record:  # DictReader's key for cells past the header
+                raise ImportRowError(
+                    f"{path} line {start}: the row has "
+                    f"{len(header) + len(record[None])} fields, the header "
+                    f"{len(header)}; check the delimiters and quoting"
+                )
+            yield start, record
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportRowError(csv_problem(path, start, exc)) from None
 
 
 def _answer_row(

@@ -178,6 +178,8 @@ def parse_mapping(document: dict[str, Any], where: str) -> Mapping:
         names = [spec] if isinstance(spec, str) else spec
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise fail(f"columns.{name}", "must be a column name or a list of them")
+        if not names:  # every later step reads the first name
+            raise fail(f"columns.{name}", "is an empty list; name at least one column")
         columns[name] = tuple(names)
     needed = ["key", "time" if rows == "events" else "reported_at"]
     for name in needed:
@@ -474,6 +476,14 @@ class MappedImporter:
         updated = max(self._time(row, "updated_at") or reported, reported)
         resolved = self._time(row, "resolved_at")
         closed = self._time(row, "closed_at")
+        for name, done in (("resolved_at", resolved), ("closed_at", closed)):
+            # Moving it to the reported time would invent a resolution time.
+            if done is not None and done < reported:
+                verb = name.removesuffix("_at")
+                raise ValueError(
+                    f"{name} {done} is before reported_at {reported}; an issue "
+                    f"cannot be {verb} before it was reported"
+                )
         moves: list[tuple[str, str]] = []
         if status == "closed" and resolved:
             # Without a closing or update time, it closed when it was resolved.
