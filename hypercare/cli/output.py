@@ -232,12 +232,23 @@ def is_interactive() -> bool:
 def write_chunks(chunks: Iterable[str], path: str | None = None) -> None:
     """Write text given in pieces, and a final newline, to stdout or ``path``."""
     if path is None:
-        for chunk in chunks:
-            sys.stdout.write(visible(chunk))
-        sys.stdout.write("\n")
+        _write_batched(chunks, sys.stdout)
         return
     with open(path, "w", encoding="utf-8") as handle:
-        for chunk in chunks:
-            handle.write(visible(chunk))
-        handle.write("\n")
+        _write_batched(chunks, handle)
     echo(f"Wrote {path}")
+
+
+def _write_batched(chunks: Iterable[str], handle: Any, size: int = 1 << 16) -> None:
+    # A JSON encoder yields millions of tiny pieces for a large report; one
+    # write (and one escape pass) per piece costs more than the report itself.
+    batch: list[str] = []
+    length = 0
+    for chunk in chunks:
+        batch.append(chunk)
+        length += len(chunk)
+        if length >= size:
+            handle.write(visible("".join(batch)))
+            batch, length = [], 0
+    batch.append("\n")
+    handle.write(visible("".join(batch)))
