@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hypercare.core.text import is_one_line
 from hypercare.core.when import from_iso, parse_duration, to_iso
 from hypercare.errors import ConfigError, InputError
 from hypercare.models import IMPACTS, PRIORITIES, URGENCIES
@@ -386,6 +387,17 @@ class _Reader:
             raise self.fail(key, f"must be {_KIND_WORDS[kind]}, not {value!r}")
         return value
 
+    def one_line(self, value: Any, key: str) -> str:
+        """A name shown on one line: no line break or control character, not blank."""
+        text: str = self.typed(value, key, str)
+        if not is_one_line(text.strip()):
+            raise self.fail(
+                key,
+                f"{text!r} holds a line break or a control character, or nothing "
+                "visible; give it on one line",
+            )
+        return text.strip()
+
     def duration(self, value: Any, key: str, day: timedelta | None = None) -> timedelta:
         text = self.typed(value, key, str)
         try:
@@ -480,7 +492,7 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         database=reader.typed(
             project.get("database", DEFAULT_DB_NAME), "project.database", str
         ),
-        user=reader.typed(project["user"], "project.user", str)
+        user=reader.one_line(project["user"], "project.user")
         if "user" in project
         else None,
         areas=tuple(reader.typed(project.get("areas", []), "project.areas", list)),

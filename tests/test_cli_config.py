@@ -161,6 +161,18 @@ def _edit(project: Path, old: str, new: str) -> None:
             "go_live, name, planned_end, timezone, user",
         ),
         (
+            "[project]\n",
+            '[project]\nuser = "Ann\\nEve"\n',
+            "project.user 'Ann\\nEve' holds a line break or a control character, "
+            "or nothing visible; give it on one line",
+        ),
+        (
+            "[project]\n",
+            '[project]\nuser = "  "\n',
+            "project.user '  ' holds a line break or a control character, "
+            "or nothing visible; give it on one line",
+        ),
+        (
             'high = "P2"\n',
             "",
             "matrix.high.high is empty; every impact × urgency cell needs P1-P4",
