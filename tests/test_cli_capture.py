@@ -412,3 +412,35 @@ def test_a_user_name_with_a_line_break_from_the_environment_is_refused(
         "nothing visible; give the name on one line\n"
     )
     assert run("list", "--format", "json").json() == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("log", "x", "--area", "nope"),
+        ("triage", "1", "--impact", "high", "--urgency", "low", "--area", "nope"),
+    ],
+)
+def test_an_area_the_config_does_not_list_is_refused(
+    project: Path, args: tuple[str, ...]
+) -> None:
+    config = project / "hypercare.toml"
+    config.write_text(
+        config.read_text().replace("areas = []", 'areas = ["billing", "payroll"]')
+    )
+    run("log", "Existing")
+
+    result = run(*args, expect=2)
+
+    assert result.stderr == (
+        f"Error: unknown area 'nope'; project.areas in {config} lists billing, "
+        "payroll: use one of them or add it there\n"
+    )
+    [issue] = run("list", "--format", "json").json()
+    assert (issue["area"], issue["priority"]) == (None, None)
+
+
+def test_any_area_goes_when_the_config_lists_none(project: Path) -> None:
+    run("log", "x", "--area", "anything")
+
+    assert run("list", "--format", "json").json()[0]["area"] == "anything"

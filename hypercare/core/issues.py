@@ -116,6 +116,16 @@ def check_one_line(value: str | None, name: str, fix: str) -> str | None:
     return value.strip()
 
 
+def check_area(settings: Settings, area: str | None) -> str | None:
+    """``area`` if the config lists it (any area when it lists none)."""
+    if area is None or not settings.areas or area in settings.areas:
+        return area
+    raise InputError(
+        f"unknown area '{area}'; project.areas in {settings.path} lists "
+        f"{', '.join(settings.areas)}: use one of them or add it there"
+    )
+
+
 def get_issue(store: Store, issue_id: int) -> Issue:
     row = rows.get_issue(store.conn, issue_id)
     if row is None:
@@ -169,6 +179,7 @@ def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> 
         new.contact, "--contact", "give one e-mail address on one line"
     )
     check_choice(new.type, TYPES, "--type")
+    check_area(settings, new.area)
     check_choice(new.channel, CHANNELS, "--channel")
     check_choice(new.reporter_group, GROUPS, "--group")
     check_choice(new.impact, IMPACTS, "--impact")
@@ -238,6 +249,7 @@ def triage(
     check_choice(t.priority, PRIORITIES, "--priority")
     check_choice(t.type, TYPES, "--type")
     check_choice(t.cause, CAUSES, "--cause")
+    check_area(settings, t.area)
     if t.priority and not (t.reason and t.reason.strip()):
         raise InputError("--priority overrides the matrix and needs --reason TEXT")
     assignee = check_one_line(
