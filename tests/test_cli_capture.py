@@ -444,3 +444,13 @@ def test_any_area_goes_when_the_config_lists_none(project: Path) -> None:
     run("log", "x", "--area", "anything")
 
     assert run("list", "--format", "json").json()[0]["area"] == "anything"
+
+
+def test_an_offset_of_25_hours_is_refused_and_nothing_logged(project: Path) -> None:
+    result = run("log", "x", "--at", "2026-03-02T10:00:00+25:00", expect=2)
+
+    assert result.stderr == (
+        "Error: cannot read the time '2026-03-02T10:00:00+25:00': the offset must "
+        "be between -14:00 and +14:00, like +01:00 or Z\n"
+    )
+    assert run("list", "--format", "json").json() == []
