@@ -11,6 +11,7 @@ ever sees ``Settings``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,9 +19,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hypercare.core.text import is_one_line
 from hypercare.core.when import from_iso, parse_duration, to_iso
 from hypercare.errors import ConfigError, InputError
-from hypercare.models import IMPACTS, PRIORITIES, URGENCIES
+from hypercare.models import IMPACTS, PRIORITIES, SIGNOFF_NAME, URGENCIES
 
 CONFIG_NAME = "hypercare.toml"
 DEFAULT_DB_NAME = "hypercare.db"
@@ -62,6 +64,9 @@ RULES: dict[str, dict[str, type]] = {
     "signoff": {"signoff": str},
 }
 _CRITERION_KEYS = {"name", "rule", "description"}
+# A bare address or a display name and an address in <>; host may be local.
+_ADDRESS = r"[^@\s<>,;\"]+@[^@\s<>,;\"]+"
+_SENDER = re.compile(rf"{_ADDRESS}|[^<>@]*<{_ADDRESS}>")
 # The largest value of each number a criterion takes, with how it reads. An
 # age or window past 100 years is a typing mistake, and datetime arithmetic
 # overflows not far beyond (a bug's exit 3 instead of a config error).
@@ -193,8 +198,8 @@ def load_settings(path: Path | None) -> Settings:
     if path is None:
         return parse_settings(default_document(name="Hypercare", go_live=None), None)
     try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
+        # utf-8-sig: Windows editors may start the file with a byte-order mark.
+        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no such config file; run 'hypercare init'"
@@ -386,6 +391,17 @@ class _Reader:
             raise self.fail(key, f"must be {_KIND_WORDS[kind]}, not {value!r}")
         return value
 
+    def one_line(self, value: Any, key: str) -> str:
+        """A name shown on one line: no line break or control character, not blank."""
+        text: str = self.typed(value, key, str)
+        if not is_one_line(text.strip()):
+            raise self.fail(
+                key,
+                f"{text!r} holds a line break or a control character, or nothing "
+                "visible; give it on one line",
+            )
+        return text.strip()
+
     def duration(self, value: Any, key: str, day: timedelta | None = None) -> timedelta:
         text = self.typed(value, key, str)
         try:
@@ -393,6 +409,11 @@ class _Reader:
         except InputError as exc:
             # The message names the key: not a duration, or over 100 years.
             raise ConfigError(f"{self.where}: {exc}") from None
+        if span <= timedelta(0):
+            raise self.fail(
+                key,
+                f"'{text}' must be more than zero; give a duration like 15m, 4h or 3d",
+            )
         if day is not None and text.strip().lower().endswith("d"):
             # On a working-hours calendar a day is one working day.
             span = day * (span / timedelta(days=1))
@@ -480,10 +501,10 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         database=reader.typed(
             project.get("database", DEFAULT_DB_NAME), "project.database", str
         ),
-        user=reader.typed(project["user"], "project.user", str)
+        user=reader.one_line(project["user"], "project.user")
         if "user" in project
         else None,
-        areas=tuple(reader.typed(project.get("areas", []), "project.areas", list)),
+        areas=_areas(reader, project.get("areas", [])),
         matrix=_matrix(reader, document.get("matrix", DEFAULT_MATRIX)),
         targets=_targets(reader, document.get("targets", DEFAULT_TARGETS), calendars),
         calendars=calendars,
@@ -513,6 +534,18 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         smtp=_smtp(reader, document.get("smtp")),
         criteria=_criteria(reader, document.get("exit_criteria", [])),
     )
+
+
+def _areas(reader: _Reader, value: Any) -> tuple[str, ...]:
+    """The areas issues may name: one-line strings, each once."""
+    areas = reader.typed(value, "project.areas", list)
+    for area in areas:
+        if not isinstance(area, str) or not is_one_line(area.strip()):
+            raise reader.fail(
+                "project.areas",
+                f'has {area!r}; each area must be a one-line string like "billing"',
+            )
+    return tuple(area.strip() for area in areas)
 
 
 def _optional_moment(
@@ -645,13 +678,23 @@ def _smtp(reader: _Reader, value: Any) -> Smtp:
     return Smtp(
         host=reader.typed(spec.get("host", "localhost"), "smtp.host", str),
         port=port,
-        sender=reader.typed(
-            spec.get("sender", "hypercare@localhost"), "smtp.sender", str
-        ),
+        sender=_sender(reader, spec.get("sender", "hypercare@localhost")),
         starttls=reader.typed(spec.get("starttls", False), "smtp.starttls", bool),
         username=spec.get("username"),
         is_configured=True,
     )
+
+
+def _sender(reader: _Reader, value: Any) -> str:
+    """The From: address: ``name@host`` or ``Name <name@host>``, on one line."""
+    text: str = reader.typed(value, "smtp.sender", str)
+    if not (is_one_line(text) and _SENDER.fullmatch(text.strip())):
+        raise reader.fail(
+            "smtp.sender",
+            f"{text!r} is not an e-mail address; use one like hypercare@example.com "
+            "or 'Hypercare <hypercare@example.com>'",
+        )
+    return text.strip()
 
 
 def _check_ranges(reader: _Reader, label: str, values: dict[str, Any]) -> None:
@@ -705,6 +748,19 @@ def _criteria(reader: _Reader, value: Any) -> tuple[Criterion, ...]:
             values[param] = reader.typed(spec[param], f"{label}: {param}", kind)
         if "priority" in values:
             _priority(reader, values["priority"], f"{label}: priority")
+        if "signoff" in values and not SIGNOFF_NAME.fullmatch(values["signoff"]):
+            # The rule of `hypercare signoff NAME`: any other name never passes.
+            raise reader.fail(
+                f"{label}: signoff",
+                f"{values['signoff']!r} is not a sign-off name; use letters, "
+                "digits, '-', '_' or '.', for example support-trained",
+            )
+        if "check" in values and not is_one_line(values["check"].strip()):
+            raise reader.fail(
+                f"{label}: check",
+                f"{values['check']!r} names no check; name the check whose "
+                "samples count, or '*' for every check",
+            )
         if values.get("clock", "resolve") not in ("acknowledge", "resolve"):
             raise reader.fail(f"{label}: clock", "must be 'acknowledge' or 'resolve'")
         _check_ranges(reader, label, values)

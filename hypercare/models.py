@@ -8,6 +8,7 @@ choices and the store keeps them as plain text.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -54,6 +55,8 @@ CAUSES = (
 )
 LEVELS = ("L1", "L2", "L3", "vendor")
 MESSAGE_KINDS = ("ack", "update", "resolution", "confirm", "duplicate")
+# A sign-off name as `hypercare signoff NAME` takes it and a criterion names it.
+SIGNOFF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # Each survey scale with its lowest and highest score.
 SURVEY_SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10)}
 # What `list --sort` accepts; store/issues.py maps each to its ORDER BY.

@@ -169,6 +169,50 @@ def test_triage_without_a_terminal_names_the_flags(project: Path) -> None:
             "visible; give a one-line title and put details in --description",
         ),
         (
+            ("log", "x", "--reporter", "Ann\nBcc: evil@x.com"),
+            "Error: --reporter holds a line break or a control character, or "
+            "nothing visible; give the name on one line",
+        ),
+        (
+            ("log", "x", "--contact", "a@x.com\nBcc: e@x"),
+            "Error: --contact holds a line break or a control character, or "
+            "nothing visible; give one e-mail address on one line",
+        ),
+        (
+            ("log", "x", "--contact", "a@x.com\x1b[2J"),
+            "Error: --contact holds a line break or a control character, or "
+            "nothing visible; give one e-mail address on one line",
+        ),
+        (
+            ("log", "x", "--by", "Ann\nBob"),
+            "Error: --by holds a line break or a control character, or nothing "
+            "visible; give the name on one line",
+        ),
+        (
+            ("log", "x", "--by", "   "),
+            "Error: --by holds a line break or a control character, or nothing "
+            "visible; give the name on one line",
+        ),
+        (
+            ("triage", "1", "--impact", "high", "--urgency", "low", "--by", "\t"),
+            "Error: --by holds a line break or a control character, or nothing "
+            "visible; give the name on one line",
+        ),
+        (
+            (
+                "triage",
+                "1",
+                "--impact",
+                "high",
+                "--urgency",
+                "low",
+                "--assignee",
+                "a\nb",
+            ),
+            "Error: --assignee holds a line break or a control character, or "
+            "nothing visible; name the person or team on one line",
+        ),
+        (
             ("triage", "7", "--impact", "high", "--urgency", "low"),
             "Error: there is no issue 7; 'hypercare list' shows the issues",
         ),
@@ -241,7 +285,8 @@ def test_text_from_users_cannot_act_on_the_terminal(
 ) -> None:
     from hypercare.cli import output
 
-    run("log", "Deploy :fire: [bold]now[/bold]", "--reporter", "Eve\x1b[2J\x07")
+    # A name with escapes is refused at input; free text may hold them.
+    run("log", "Deploy :fire: [bold]now[/bold]", "--description", "Eve\x1b[2J\x07")
 
     plain = run("show", "1").stdout
     assert "Eve\\u001b[2J\\u0007" in plain and "\x1b" not in plain
@@ -308,3 +353,112 @@ def test_a_carriage_return_in_user_text_cannot_overwrite_a_line(project: Path) -
 
     assert "\r" not in run("show", "1").stdout
     assert "\r" not in run("show", "1", "--format", "md").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("assign", "1", "Ann\nBcc: evil@x.com"),
+            "Error: the assignee holds a line break or a control character, or "
+            "nothing visible; name the person or team on one line",
+        ),
+        (
+            ("assign", "1", "Ann", "--by", "Bob\r\nEve"),
+            "Error: --by holds a line break or a control character, or nothing "
+            "visible; give the name on one line",
+        ),
+        (
+            ("comment", "1", "Looked at it", "--by", "  "),
+            "Error: --by holds a line break or a control character, or nothing "
+            "visible; give the name on one line",
+        ),
+    ],
+)
+def test_names_with_line_breaks_are_refused_and_nothing_recorded(
+    project: Path, args: tuple[str, ...], message: str
+) -> None:
+    run("log", "Existing")
+
+    result = run(*args, expect=2)
+
+    assert result.stderr == message + "\n"
+    events = run("show", "1", "--format", "json").json()["events"]
+    assert [event["kind"] for event in events] == ["logged"]
+
+
+def test_names_are_stored_without_surrounding_blanks(project: Path) -> None:
+    run(
+        "log",
+        "x",
+        "--reporter",
+        " Ann Lee ",
+        "--contact",
+        " ann@x.com ",
+        "--by",
+        " Bo ",
+    )
+
+    issue = run("show", "1", "--format", "json").json()
+
+    assert (issue["issue"]["reporter"], issue["issue"]["contact"]) == (
+        "Ann Lee",
+        "ann@x.com",
+    )
+    assert issue["events"][0]["actor"] == "Bo"
+
+
+def test_a_user_name_with_a_line_break_from_the_environment_is_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYPERCARE_USER", "Ann\nEve")
+
+    result = run("log", "x", expect=2)
+
+    assert result.stderr == (
+        "Error: HYPERCARE_USER holds a line break or a control character, or "
+        "nothing visible; give the name on one line\n"
+    )
+    assert run("list", "--format", "json").json() == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("log", "x", "--area", "nope"),
+        ("triage", "1", "--impact", "high", "--urgency", "low", "--area", "nope"),
+    ],
+)
+def test_an_area_the_config_does_not_list_is_refused(
+    project: Path, args: tuple[str, ...]
+) -> None:
+    config = project / "hypercare.toml"
+    config.write_text(
+        config.read_text().replace("areas = []", 'areas = ["billing", "payroll"]')
+    )
+    run("log", "Existing")
+
+    result = run(*args, expect=2)
+
+    assert result.stderr == (
+        f"Error: unknown area 'nope'; project.areas in {config} lists billing, "
+        "payroll: use one of them or add it there\n"
+    )
+    [issue] = run("list", "--format", "json").json()
+    assert (issue["area"], issue["priority"]) == (None, None)
+
+
+def test_any_area_goes_when_the_config_lists_none(project: Path) -> None:
+    run("log", "x", "--area", "anything")
+
+    assert run("list", "--format", "json").json()[0]["area"] == "anything"
+
+
+def test_an_offset_of_25_hours_is_refused_and_nothing_logged(project: Path) -> None:
+    result = run("log", "x", "--at", "2026-03-02T10:00:00+25:00", expect=2)
+
+    assert result.stderr == (
+        "Error: cannot read the time '2026-03-02T10:00:00+25:00': the offset must "
+        "be between -14:00 and +14:00, like +01:00 or Z\n"
+    )
+    assert run("list", "--format", "json").json() == []

@@ -161,6 +161,79 @@ def _edit(project: Path, old: str, new: str) -> None:
             "go_live, name, planned_end, timezone, user",
         ),
         (
+            "[project]\n",
+            '[project]\nuser = "Ann\\nEve"\n',
+            "project.user 'Ann\\nEve' holds a line break or a control character, "
+            "or nothing visible; give it on one line",
+        ),
+        (
+            "[project]\n",
+            '[project]\nuser = "  "\n',
+            "project.user '  ' holds a line break or a control character, "
+            "or nothing visible; give it on one line",
+        ),
+        (
+            'signoff = "support-trained"',
+            'signoff = ""',
+            "exit criterion 'support-trained': signoff '' is not a sign-off name; "
+            "use letters, digits, '-', '_' or '.', for example support-trained",
+        ),
+        (
+            'signoff = "support-trained"',
+            'signoff = "a b"',
+            "exit criterion 'support-trained': signoff 'a b' is not a sign-off "
+            "name; use letters, digits, '-', '_' or '.', for example "
+            "support-trained",
+        ),
+        (
+            "[[exit_criteria]]\n",
+            '[[exit_criteria]]\nname = "up"\nrule = "uptime_at_least"\n'
+            'percent = 99.5\nwindow_days = 7\ncheck = ""\n\n[[exit_criteria]]\n',
+            "exit criterion 'up': check '' names no check; name the check whose "
+            "samples count, or '*' for every check",
+        ),
+        (
+            "areas = []",
+            "areas = [1]",
+            'project.areas has 1; each area must be a one-line string like "billing"',
+        ),
+        (
+            'resolve_within = "4h"',
+            'resolve_within = "0m"',
+            "targets.P1.resolve_within '0m' must be more than zero; give a duration "
+            "like 15m, 4h or 3d",
+        ),
+        (
+            'acknowledge_within = "15m"',
+            'acknowledge_within = "0m"',
+            "targets.P1.acknowledge_within '0m' must be more than zero; give a "
+            "duration like 15m, 4h or 3d",
+        ),
+        (
+            'stale_after = "24h"',
+            'stale_after = "0m"',
+            "standup.stale_after '0m' must be more than zero; give a duration like "
+            "15m, 4h or 3d",
+        ),
+        (
+            'P1 = "2h"',
+            'P1 = "0m"',
+            "loop.update_every.P1 '0m' must be more than zero; give a duration like "
+            "15m, 4h or 3d",
+        ),
+        (
+            "[project]\n",
+            '[smtp]\nsender = "not an address"\n\n[project]\n',
+            "smtp.sender 'not an address' is not an e-mail address; use one like "
+            "hypercare@example.com or 'Hypercare <hypercare@example.com>'",
+        ),
+        (
+            "[project]\n",
+            '[smtp]\nsender = "a@x.com\\nBcc: e@x.com"\n\n[project]\n',
+            "smtp.sender 'a@x.com\\nBcc: e@x.com' is not an e-mail address; use one "
+            "like hypercare@example.com or 'Hypercare <hypercare@example.com>'",
+        ),
+        (
             'high = "P2"\n',
             "",
             "matrix.high.high is empty; every impact × urgency cell needs P1-P4",
@@ -318,3 +391,21 @@ def test_config_that_is_not_toml(project: Path) -> None:
         "); fix the file or recreate it with 'hypercare init --force'\n"
     )
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "sender", ["hypercare@localhost", "Payroll Hypercare <hypercare@example.com>"]
+)
+def test_a_sender_address_with_or_without_a_name_is_accepted(
+    project: Path, sender: str
+) -> None:
+    _edit(project, "[project]\n", f'[smtp]\nsender = "{sender}"\n\n[project]\n')
+
+    run("list")
+
+
+def test_a_config_with_a_byte_order_mark_is_read(project: Path) -> None:
+    config = project / "hypercare.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+
+    assert run("list", "--format", "json").json() == []

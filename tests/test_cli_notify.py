@@ -534,3 +534,37 @@ def test_notify_owed_update_reaches_the_duplicates_too(
         "bo@example.com",
     ]
     assert "Update on issue #1" in inbox.messages()[2]["Subject"]
+
+
+def _set_on_issue_row(project: Path, column: str, value: str) -> None:
+    """Change issue 1's row as data logged before names were checked holds it."""
+    conn = sqlite3.connect(project / "hypercare.db")
+    with conn:
+        conn.execute(f"UPDATE issues SET {column} = ? WHERE id = 1", (value,))
+    conn.close()
+
+
+def test_a_contact_with_a_line_break_is_refused_on_one_line(project: Path) -> None:
+    _log_p2()
+    _set_on_issue_row(project, "contact", "a@x.com\nBcc: e@x")
+
+    result = run("notify", "1", "--kind", "ack", "--outbox", "out", expect=2)
+
+    assert result.stderr == (
+        "Error: issue 1's contact 'a@x.com Bcc: e@x' is not an e-mail address; "
+        "use --print and reach the reporter another way\n"
+    )
+    assert not (project / "out").exists()
+    assert _messages(project) == []
+
+
+def test_a_reporter_with_a_line_break_is_greeted_on_one_line(project: Path) -> None:
+    _log_p2()
+    _set_on_issue_row(project, "reporter", "Ann\nBcc: evil@x.com")
+
+    run("notify", "1", "--kind", "ack", "--outbox", "out")
+
+    [path] = (project / "out").iterdir()
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert "Hello Ann Bcc: evil@x.com,\n" in message.get_content()
+    assert message["Bcc"] is None

@@ -71,7 +71,6 @@ def test_accepted_forms(text: str, day_first: bool, expected: str) -> None:
         ("", True),
         ("2026-13-01", True),  # month 13: not read as 12 January
         ("2026-31-05 10:01", True),
-        ("2026-03-05T14:30:00+25:00", True),  # no such offset
         ("-5h", True),  # a sign is not a direction
     ],
 )
@@ -289,3 +288,28 @@ def test_durations_past_100_years_are_refused(
         parse_duration(text, name=name)
 
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-03-02T10:00:00+25:00",
+        "2026-03-02 10:00 -25:00",
+        "5 Mar 2026 10:00 +25:00",
+        "2026-03-02T10:00:00+15:00",
+    ],
+)
+def test_an_offset_beyond_14_hours_is_refused_in_plain_words(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_when(text, now=NOW, tz=BERLIN, day_first=True)
+
+    assert str(caught.value) == (
+        f"cannot read the time '{text}': the offset must be between -14:00 and "
+        "+14:00, like +01:00 or Z"
+    )
+
+
+def test_an_offset_of_14_hours_is_read() -> None:
+    moment = parse_when("2026-03-02T10:00:00+14:00", now=NOW, tz=BERLIN, day_first=True)
+
+    assert to_iso(moment) == "2026-03-01T20:00:00Z"

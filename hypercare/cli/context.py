@@ -92,9 +92,20 @@ class Env:
         return self.when(text)
 
     def actor(self, by: str | None) -> str:
-        if by:
-            return by
-        return self.settings().user or os.environ.get("HYPERCARE_USER") or _login()
+        """Who makes a change: --by, else project.user, HYPERCARE_USER, the login."""
+        from hypercare.core.issues import check_one_line
+
+        # The actor is shown on one line in every timeline and export, so a
+        # name with a line break or only blanks is refused wherever it came from.
+        fix = "give the name on one line"
+        if by is not None:
+            return check_one_line(by, "--by", fix) or ""
+        if self.settings().user:  # checked when the config is read
+            return self.settings().user or ""
+        if os.environ.get("HYPERCARE_USER"):
+            name = os.environ["HYPERCARE_USER"]
+            return check_one_line(name, "HYPERCARE_USER", fix) or ""
+        return _login()
 
     def past(self, text: str | None, flag: str = "--at") -> datetime:
         """A WHEN that says when something happened: now or earlier."""

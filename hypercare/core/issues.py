@@ -99,6 +99,33 @@ def check_choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str 
     )
 
 
+def check_one_line(value: str | None, name: str, fix: str) -> str | None:
+    """``value`` stripped, if it shows as one line; InputError naming it otherwise.
+
+    A name, address or title is shown on one line everywhere (lists, e-mail
+    headers, error lines): line breaks, tabs, escape sequences and invisible
+    characters have no place in it.
+    """
+    if value is None:
+        return None
+    if not is_one_line(value.strip()):
+        raise InputError(
+            f"{name} holds a line break or a control character, or nothing "
+            f"visible; {fix}"
+        )
+    return value.strip()
+
+
+def check_area(settings: Settings, area: str | None) -> str | None:
+    """``area`` if the config lists it (any area when it lists none)."""
+    if area is None or not settings.areas or area in settings.areas:
+        return area
+    raise InputError(
+        f"unknown area '{area}'; project.areas in {settings.path} lists "
+        f"{', '.join(settings.areas)}: use one of them or add it there"
+    )
+
+
 def get_issue(store: Store, issue_id: int) -> Issue:
     row = rows.get_issue(store.conn, issue_id)
     if row is None:
@@ -140,17 +167,19 @@ def timeline(store: Store, issue_id: int) -> tuple[Issue, list[Event]]:
 
 def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> Issue:
     """Record a new issue (triaged at once when impact and urgency are given)."""
-    title = new.title.strip()
-    if not title:
+    if not new.title.strip():
         raise InputError("the title is empty; give the issue a short title")
-    if not is_one_line(title):
-        # A title is shown on one line everywhere: line breaks, tabs, escape
-        # sequences and invisible characters have no place in it.
-        raise InputError(
-            "the title holds a line break or a control character, or nothing "
-            "visible; give a one-line title and put details in --description"
-        )
+    check_one_line(
+        new.title,
+        "the title",
+        "give a one-line title and put details in --description",
+    )
+    reporter = check_one_line(new.reporter, "--reporter", "give the name on one line")
+    contact = check_one_line(
+        new.contact, "--contact", "give one e-mail address on one line"
+    )
     check_choice(new.type, TYPES, "--type")
+    check_area(settings, new.area)
     check_choice(new.channel, CHANNELS, "--channel")
     check_choice(new.reporter_group, GROUPS, "--group")
     check_choice(new.impact, IMPACTS, "--impact")
@@ -167,8 +196,8 @@ def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> 
         "type": new.type,
         "area": new.area,
         "channel": new.channel,
-        "reporter": new.reporter,
-        "contact": new.contact,
+        "reporter": reporter,
+        "contact": contact,
         "reporter_group": new.reporter_group,
         "reported_at": new.reported_at,
         "logged_at": stamp.at,
@@ -220,8 +249,12 @@ def triage(
     check_choice(t.priority, PRIORITIES, "--priority")
     check_choice(t.type, TYPES, "--type")
     check_choice(t.cause, CAUSES, "--cause")
+    check_area(settings, t.area)
     if t.priority and not (t.reason and t.reason.strip()):
         raise InputError("--priority overrides the matrix and needs --reason TEXT")
+    assignee = check_one_line(
+        t.assignee, "--assignee", "name the person or team on one line"
+    )
     issue = get_issue(store, issue_id)
     _check_at(issue, stamp)
 
@@ -250,7 +283,7 @@ def triage(
         for k, v in wanted.items()
         if (v is not None or k == "priority_reason") and getattr(issue, k) != v
     }
-    changes.update(_assignee_changes(issue, t.assignee))
+    changes.update(_assignee_changes(issue, assignee))
     return _record(store, issue, "triaged", stamp, changes, note=reason)
 
 
@@ -331,11 +364,10 @@ def _master_of(store: Store, issue_id: int, other: int | None) -> int:
 def assign(store: Store, issue_id: int, who: str, stamp: Stamp) -> Issue:
     if not who.strip():
         raise InputError("the assignee is empty; name the person or team")
+    name = check_one_line(who, "the assignee", "name the person or team on one line")
     issue = get_issue(store, issue_id)
     _check_at(issue, stamp)
-    return _record(
-        store, issue, "assigned", stamp, _assignee_changes(issue, who.strip())
-    )
+    return _record(store, issue, "assigned", stamp, _assignee_changes(issue, name))
 
 
 def comment(store: Store, issue_id: int, text: str, stamp: Stamp) -> Issue:

@@ -23,7 +23,7 @@ recorded on each duplicate.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from hypercare.config import Settings
 from hypercare.core.delivery import Outgoing, send_smtp, write_outbox
 from hypercare.core.issues import Stamp, get_issue
+from hypercare.core.text import one_line
 from hypercare.core.when import from_iso
 from hypercare.errors import ConfigError, DeliveryError, InputError, TransitionError
 from hypercare.models import MESSAGE_KINDS, Issue
@@ -186,7 +187,9 @@ def prepare(
     messages = []
     for who, about in recipients:
         subject, body = render(env, settings, request.kind, who, about, request.note)
-        messages.append(Message(who.id, request.kind, who.contact, subject, body))
+        # The To: header gets the address on one line, as has_address checked it.
+        to = one_line(who.contact) if who.contact is not None else None
+        messages.append(Message(who.id, request.kind, to, subject, body))
     return Outcome(tuple(messages), tuple(skipped))
 
 
@@ -249,8 +252,8 @@ def render(
 
     name = f"{kind}.j2"
     context = {
-        "issue": issue,
-        "master": master,
+        "issue": _one_line_names(issue),
+        "master": _one_line_names(master) if master else None,
         "note": note,
         "kind": kind,
         "project": settings.name,
@@ -307,14 +310,14 @@ def _check_contact(issue: Issue) -> None:
         )
     if not has_address(issue.contact):
         raise InputError(
-            f"issue {issue.id}'s contact '{issue.contact}' is not an e-mail address; "
-            "use --print and reach the reporter another way"
+            f"issue {issue.id}'s contact '{one_line(issue.contact)}' is not an e-mail "
+            "address; use --print and reach the reporter another way"
         )
 
 
 def has_address(text: str | None) -> bool:
-    """Whether ``text`` looks like one e-mail address."""
-    return text is not None and bool(_ADDRESS.match(text.strip()))
+    """Whether ``text`` looks like one e-mail address (on one line)."""
+    return text is not None and bool(_ADDRESS.fullmatch(text.strip()))
 
 
 def _plain(value: Any) -> Any:
@@ -324,6 +327,26 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str):
         return _CONTROL.sub("", value)
     return value
+
+
+def _one_line_names(issue: Issue) -> Issue:
+    """``issue`` with its title, names and address folded onto one line.
+
+    A template may put them anywhere (a greeting line, a header); an issue
+    imported, or logged before these fields were checked, may hold a line
+    break. Control characters are left for ``_plain`` to drop.
+    """
+
+    def fold(text: str | None) -> str | None:
+        return " ".join(text.split()) if text is not None else None
+
+    return replace(
+        issue,
+        title=fold(issue.title) or issue.title,
+        reporter=fold(issue.reporter),
+        contact=fold(issue.contact),
+        assignee=fold(issue.assignee),
+    )
 
 
 def _split(name: str, source: str) -> tuple[str, str]:

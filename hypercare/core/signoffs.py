@@ -9,7 +9,6 @@ as of a past moment sees what was true then.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,10 +16,9 @@ from datetime import datetime
 from hypercare.core.issues import Stamp
 from hypercare.core.when import to_iso
 from hypercare.errors import InputError
+from hypercare.models import SIGNOFF_NAME
 from hypercare.store import exit as rows
 from hypercare.store.db import Store
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def record(
     With ``listed`` (the sign-offs the exit criteria use), signing a name not
     among them is refused: a misspelt sign-off would count for nothing.
     """
-    if not _NAME.match(name):
+    if not SIGNOFF_NAME.fullmatch(name):
         raise InputError(
             f"'{name}' is not a sign-off name; use letters, digits, '-', '_' or '.', "
             "for example support-trained"

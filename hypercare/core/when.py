@@ -206,6 +206,11 @@ def is_relative(text: str) -> bool:
     )
 
 
+# Offsets in use on Earth run from -12:00 to +14:00; -14:00 keeps it symmetric.
+_MAX_OFFSET = timedelta(hours=14)
+_OFFSET_RANGE = "the offset must be between -14:00 and +14:00, like +01:00 or Z"
+
+
 def _read(
     text: str, *, now: datetime | None, tz: ZoneInfo, day_first: bool
 ) -> datetime:
@@ -234,6 +239,8 @@ def _read(
             moment = repeated.first
         if moment is None:
             raise InputError(f"cannot read the time '{text}': {ACCEPTED}")
+        if abs(moment.utcoffset() or timedelta(0)) > _MAX_OFFSET:
+            raise _Refused(_OFFSET_RANGE)
         _check_year(moment.year)
         return moment.astimezone(UTC)
     except _Refused as exc:
@@ -244,6 +251,11 @@ def _read(
         ) from None
     except ValueError as exc:
         reason = str(exc).split("\n")[0]
+        if "offset must be a timedelta" in reason:
+            # Python's own words for an offset of 24h or more name its types.
+            raise InputError(
+                f"cannot read the time '{text}': {_OFFSET_RANGE}"
+            ) from None
         raise InputError(
             f"cannot read the time '{text}' ({reason}): {ACCEPTED}"
         ) from None
