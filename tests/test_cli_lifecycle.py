@@ -160,12 +160,15 @@ def test_refused_moves_change_nothing(
     run("log", "x", "--at", "2026-03-02 10:00")
     for step in setup:
         run(*step)
-    before = run("show", "1", "--format", "json").json()
+    before = run("show", "1", "--as-of", "2026-03-03 10:00", "--format", "json").json()
 
     result = run(*command, expect=2)
 
     assert result.stderr == message + "\n"
-    assert run("show", "1", "--format", "json").json() == before
+    assert (
+        run("show", "1", "--as-of", "2026-03-03 10:00", "--format", "json").json()
+        == before
+    )
 
 
 def test_a_time_in_the_future_is_refused(project: Path) -> None:
