@@ -456,3 +456,12 @@ def test_a_cut_export_is_refused(small: Path) -> None:
         "Error: cut.jsonl: the header announces 1 row of table lessons, the file "
         "holds 0; the export is incomplete\n"
     )
+
+
+def test_output_dash_is_standard_output(project: Path) -> None:
+    run("log", "x")
+
+    lines = run("export", "--output", "-").stdout.splitlines()
+
+    assert json.loads(lines[0])["format"] == "hypercare-jsonl"
+    assert not (project / "-").exists()

@@ -72,10 +72,19 @@ ReportFormat = Annotated[
 TextFormat = Annotated[
     str, typer.Option("--format", "-f", help=f"{one_of(TEXT_FORMATS)}.")
 ]
+
+
+def _dash_is_stdout(value: str | None) -> str | None:
+    return None if value == "-" else value
+
+
 Output = Annotated[
     str | None,
     typer.Option(
-        "--output", "-o", help="Write to this file instead of standard output."
+        "--output",
+        "-o",
+        help="Write to this file instead of standard output ('-' for it).",
+        callback=_dash_is_stdout,
     ),
 ]
 Since = Annotated[
