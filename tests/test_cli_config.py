@@ -364,8 +364,8 @@ def test_an_output_path_in_a_missing_folder(project: Path) -> None:
     result = run("export", "--output", "no/such/folder/x.jsonl", expect=2)
 
     assert result.stderr == (
-        "Error: cannot use no/such/folder/x.jsonl: No such file or directory; check "
-        "the path, that its folder exists and that you may write there\n"
+        "Error: no/such/folder/x.jsonl: no such file or folder; check the path and "
+        "that its folder exists\n"
     )
 
 

@@ -198,3 +198,11 @@ def test_a_standard_stream_closed_by_the_shell(
 
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_folder_given_as_a_mapping_file_is_named(project: Path) -> None:
+    (project / "export.csv").write_text("Case ID,Activity\n1,x\n", encoding="utf-8")
+
+    result = run("import", "csv", "export.csv", "--mapping", ".", expect=2)
+
+    assert result.stderr == "Error: . is a folder; give the path of a file\n"

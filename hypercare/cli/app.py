@@ -108,6 +108,15 @@ def _named_command(ctx: Any) -> str:
 
 def _describe_os_error(exc: OSError) -> str:
     where = exc.filename if exc.filename is not None else "a file"
+    if isinstance(exc, IsADirectoryError):
+        return f"{where} is a folder; give the path of a file"
+    if isinstance(exc, FileNotFoundError):
+        return (
+            f"{where}: no such file or folder; check the path and that its "
+            "folder exists"
+        )
+    if isinstance(exc, PermissionError):
+        return f"no permission to use {where}; check who may read or write it"
     return (
         f"cannot use {where}: {exc.strerror or exc}; check the path, that its folder "
         "exists and that you may write there"
