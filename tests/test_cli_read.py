@@ -375,3 +375,17 @@ def test_a_hold_reason_is_said_once_in_the_timeline(project: Path) -> None:
         "2026-03-03T11:00:00Z,tester,status,new → on_hold; "
         "acknowledged_at=2026-03-03T11:00:00Z; waiting for vendor"
     )
+
+
+def test_the_timeline_reads_in_the_order_things_happened(project: Path) -> None:
+    run("log", "x", "--at", "2026-03-03 10:00")
+    run("ack", "1", "--at", "2026-03-03 12:00")
+    run("comment", "1", "Called at eleven", "--at", "2026-03-03 11:00")
+
+    rows = run("show", "1", "--format", "csv").stdout.splitlines()[1:]
+
+    assert [row.split(",")[0] for row in rows] == [
+        "2026-03-03T10:00:00Z",
+        "2026-03-03T11:00:00Z",
+        "2026-03-03T12:00:00Z",
+    ]

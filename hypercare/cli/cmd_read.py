@@ -210,6 +210,9 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
         shown = {"issue": issue.public(), "events": event_rows}
         output.emit_json({**shown, "clocks": clocks.as_dict()})
         return
+    # People read the timeline in the order things happened (--at), not in
+    # the order they were typed in; JSON keeps the recorded order.
+    event_rows.sort(key=lambda row: (row["at"], row["id"]))
     for row in event_rows:
         row["what"] = _describe(row, None if fmt == "csv" else tz)
     if fmt in ("csv", "md"):
