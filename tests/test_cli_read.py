@@ -254,7 +254,8 @@ def test_people_read_local_times_and_programs_read_utc(isolated: Path) -> None:
     table_lines = run("list").stdout.splitlines()
     csv_lines = run("list", "--format", "csv").stdout.splitlines()
     rows = run("list", "--format", "json").json()
-    timeline = run("show", "2", "--format", "md").stdout.splitlines()
+    shown = run("show", "2", "--format", "md").stdout
+    timeline = shown.split("## Timeline\n\n", 1)[1].splitlines()
 
     assert md_lines[2:] == [
         "| 1 |  | new | Winter |  |  |  |  | 2026-03-13 09:00 CET | "
@@ -389,3 +390,15 @@ def test_the_timeline_reads_in_the_order_things_happened(project: Path) -> None:
         "2026-03-03T11:00:00Z",
         "2026-03-03T12:00:00Z",
     ]
+
+
+def test_show_in_markdown_has_the_fields_the_clocks_and_the_timeline(
+    project: Path,
+) -> None:
+    run("log", "x", "--at", "2026-03-03 10:00")
+
+    text = run("show", "1", "--as-of", "2026-03-03 11:00", "--format", "md").stdout
+
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == ["## Issue 1", "## SLA clocks", "## Timeline"]
+    assert "| title | x |" in text

@@ -215,26 +215,29 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
     event_rows.sort(key=lambda row: (row["at"], row["id"]))
     for row in event_rows:
         row["what"] = _describe(row, None if fmt == "csv" else tz)
-    if fmt in ("csv", "md"):
+    if fmt == "csv":  # for programs: the timeline alone, one row per event
         output.emit_rows(event_rows, EVENT_COLUMNS, fmt, tz=tz)
         return
     shown = {**issue.as_dict(), "tags": ", ".join(issue.tag_list)}
     fields = output.local_times(shown, tz).items()
-    output.emit_rows(
-        [{"field": k, "value": v} for k, v in fields if v not in (None, "", 0)],
-        [("field", "field"), ("value", "value")],
-        "table",
-        title=f"Issue {issue.id}",
-    )
-    output.echo()
-    output.emit_rows(
-        _clock_rows(clocks, tz, _is_working_time(env.settings(), issue.priority)),
-        CLOCK_COLUMNS,
-        "table",
-        title="SLA clocks",
-    )
-    output.echo()
-    output.emit_rows(event_rows, EVENT_COLUMNS, "table", title="Timeline", tz=tz)
+    is_working = _is_working_time(env.settings(), issue.priority)
+    parts = [
+        (
+            f"Issue {issue.id}",
+            [{"field": k, "value": v} for k, v in fields if v not in (None, "", 0)],
+            [("field", "field"), ("value", "value")],
+        ),
+        ("SLA clocks", _clock_rows(clocks, tz, is_working), CLOCK_COLUMNS),
+        ("Timeline", event_rows, EVENT_COLUMNS),
+    ]
+    for number, (title, rows, columns) in enumerate(parts):
+        if number:
+            output.echo()
+        if fmt == "md":
+            output.echo(f"## {title}\n")
+            output.emit_rows(rows, columns, "md", tz=tz)
+        else:
+            output.emit_rows(rows, columns, "table", title=title, tz=tz)
 
 
 CLOCK_COLUMNS = [
