@@ -8,7 +8,6 @@ unexpected is a bug, exit 3, with a traceback only under ``--debug``.
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -141,6 +140,10 @@ def _describe_input_failure(exc: Exception) -> str | None:
             "a number given is too large (the largest is 9223372036854775807); "
             "check the issue number or count"
         )
+    # Imported here, not at the top: --help and other commands that never
+    # open the database should not pay for the module.
+    import sqlite3
+
     if isinstance(exc, sqlite3.DatabaseError):
         return _describe_database_failure(text)
     return None
