@@ -43,6 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.core.importing import BadRow, DryRunRollback, open_text
+from hypercare.core.text import is_one_line
 from hypercare.core.when import parse_recorded, to_iso
 from hypercare.errors import ImportRowError, InputError
 from hypercare.store import exit as rows
@@ -266,7 +267,7 @@ def _sample(
 def _check_name(value: Any, where: str) -> str:
     """A name as text on one line: a list or a NUL would be stored as garbage."""
     name = value.strip() if isinstance(value, str) else ""
-    if not name or not name.isprintable():
+    if not is_one_line(name):
         raise ImportRowError(
             f"{where}: check {json.dumps(value)} is not a check name; give it as "
             "text on one line, without control characters"
