@@ -26,7 +26,6 @@ from hypercare.models import (
 )
 
 if TYPE_CHECKING:
-    from hypercare.config import Settings
     from hypercare.core.sla import Clock, IssueClocks
 
 LIST_COLUMNS = [
@@ -192,7 +191,7 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
     Example: hypercare show 12 --as-of "2026-03-05 09:00" --format json
     """
     from hypercare.core.issues import timeline
-    from hypercare.core.sla import clocks_for
+    from hypercare.core.sla import clocks_for, counts_working_time
 
     check_format(fmt, output.FORMATS_TABULAR)
     env = current()
@@ -220,7 +219,7 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
         return
     shown = {**issue.as_dict(), "tags": ", ".join(issue.tag_list)}
     fields = output.local_times(shown, tz).items()
-    is_working = _is_working_time(env.settings(), issue.priority)
+    is_working = counts_working_time(env.settings(), issue.priority)
     parts = [
         (
             f"Issue {issue.id}",
@@ -248,13 +247,6 @@ CLOCK_COLUMNS = [
     ("remaining", "left"),
     ("due", "due"),
 ]
-
-
-def _is_working_time(settings: Settings, priority: str | None) -> bool:
-    """Whether the clocks of this priority count working hours only."""
-    target = settings.targets.get(priority or "")
-    calendar = settings.calendars.get(target.calendar) if target else None
-    return calendar is not None and not calendar.is_always
 
 
 def _clock_rows(

@@ -488,6 +488,12 @@ def _due_stamp(
     return add_working_seconds(calendar, as_of.timestamp(), target - counted)
 
 
+def counts_working_time(settings: Settings, priority: str | None) -> bool:
+    """Whether the clocks of ``priority`` count working hours, not real time."""
+    target = settings.targets.get(priority or "")
+    return not _calendar(settings, target.calendar if target else None).is_always
+
+
 def _calendar(settings: Settings, name: str | None) -> Calendar:
     if name and name in settings.calendars:
         return settings.calendars[name]
