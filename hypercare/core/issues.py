@@ -295,7 +295,6 @@ def move(
     issue = get_issue(store, issue_id)
     target = check_move(issue_id, issue.status, action)
     _check_at(issue, stamp)
-    _check_order(store, issue, stamp)
     if action in _NEEDS_REASON and not (detail.note and detail.note.strip()):
         raise InputError(f"{action} needs a reason; say why with --reason TEXT")
     changes = _move_changes(store, issue, action, target, stamp, detail)
@@ -453,16 +452,6 @@ def _touch(issue: Issue, changes: dict[str, Any], stamp: Stamp) -> dict[str, Any
 _NEEDS_REASON = ("hold", "reopen", "reject")
 
 
-def _check_order(store: Store, issue: Issue, stamp: Stamp) -> None:
-    """A change of state cannot come before the issue's previous one."""
-    last = rows.last_status_at(store.conn, issue.id)
-    if last is not None and stamp.at < last:
-        raise InputError(
-            f"--at {stamp.at} is before issue {issue.id}'s last change of state "
-            f"({last}); a new state must come after it"
-        )
-
-
 def _check_field_order(
     store: Store, issue: Issue, stamp: Stamp, changes: dict[str, Any]
 ) -> None:
@@ -476,15 +465,22 @@ def _check_field_order(
     fields = set(changes) - {"updated_at"}
     if not fields:
         return
-    for event in reversed(rows.events_for(store.conn, issue.id)):
-        if event["at"] <= stamp.at:
-            continue
-        clash = sorted(fields & set(json.loads(event["changes"] or "{}")))
-        if clash:
-            raise InputError(
-                f"--at {stamp.at} is before issue {issue.id}'s last change of "
-                f"{clash[0]} ({event['at']}); a new value must come after it"
-            )
+    latest: dict[str, str] = {}  # each clashing field's last change
+    for event in rows.events_for(store.conn, issue.id):
+        if event["at"] > stamp.at:
+            for name in fields & set(json.loads(event["changes"] or "{}")):
+                latest[name] = max(latest.get(name, ""), event["at"])
+    if "status" in latest:
+        raise InputError(
+            f"--at {stamp.at} is before issue {issue.id}'s last change of state "
+            f"({latest['status']}); a new state must come after it"
+        )
+    if latest:
+        name = min(latest)
+        raise InputError(
+            f"--at {stamp.at} is before issue {issue.id}'s last change of "
+            f"{name} ({latest[name]}); a new value must come after it"
+        )
 
 
 def _check_at(issue: Issue, stamp: Stamp) -> None:

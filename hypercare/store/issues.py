@@ -122,15 +122,6 @@ def changes_in_order(conn: sqlite3.Connection) -> Iterator[tuple[int, str]]:
     )
 
 
-def last_status_at(conn: sqlite3.Connection, issue_id: int) -> str | None:
-    """When the issue last changed state (its latest status event)."""
-    row = conn.execute(
-        "SELECT max(at) FROM events WHERE issue_id = ? AND kind = 'status'",
-        (issue_id,),
-    ).fetchone()
-    return str(row[0]) if row[0] is not None else None
-
-
 def duplicate_ids(conn: sqlite3.Connection, issue_id: int) -> list[int]:
     """The issues marked as duplicates of ``issue_id``."""
     rows = conn.execute(
