@@ -93,18 +93,18 @@ class Env:
 
     def actor(self, by: str | None) -> str:
         """Who makes a change: --by, else project.user, HYPERCARE_USER, the login."""
-        from hypercare.core.issues import check_one_line
+        from hypercare.core.text import check_one_line
 
         # The actor is shown on one line in every timeline and export, so a
         # name with a line break or only blanks is refused wherever it came from.
         fix = "give the name on one line"
         if by is not None:
-            return check_one_line(by, "--by", fix) or ""
-        if self.settings().user:  # checked when the config is read
-            return self.settings().user or ""
+            return check_one_line(by, "--by", fix)
+        user = self.settings().user  # checked when the config is read
+        if user:
+            return user
         if os.environ.get("HYPERCARE_USER"):
-            name = os.environ["HYPERCARE_USER"]
-            return check_one_line(name, "HYPERCARE_USER", fix) or ""
+            return check_one_line(os.environ["HYPERCARE_USER"], "HYPERCARE_USER", fix)
         return _login()
 
     def past(self, text: str | None, flag: str = "--at") -> datetime:

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypercare.config import Settings
 from hypercare.core.lifecycle import check_move, priority_for
-from hypercare.core.text import is_one_line
+from hypercare.core.text import check_one_line
 from hypercare.errors import InputError, NotFoundError
 from hypercare.models import (
     CAUSES,
@@ -97,23 +97,6 @@ def check_choice(value: str | None, allowed: tuple[str, ...], flag: str) -> str 
     raise InputError(
         f"unknown {flag.lstrip('-')} '{value}'; use {flag} {'|'.join(allowed)}"
     )
-
-
-def check_one_line(value: str | None, name: str, fix: str) -> str | None:
-    """``value`` stripped, if it shows as one line; InputError naming it otherwise.
-
-    A name, address or title is shown on one line everywhere (lists, e-mail
-    headers, error lines): line breaks, tabs, escape sequences and invisible
-    characters have no place in it.
-    """
-    if value is None:
-        return None
-    if not is_one_line(value.strip()):
-        raise InputError(
-            f"{name} holds a line break or a control character, or nothing "
-            f"visible; {fix}"
-        )
-    return value.strip()
 
 
 def check_area(settings: Settings, area: str | None) -> str | None:

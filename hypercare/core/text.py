@@ -4,8 +4,10 @@ A title or comment may hold control characters (an escape sequence pasted
 from a log, a bell). Printed raw, they recolour or clear a terminal, break
 XML (which forbids most of them) or, with a line break, start a line that a
 CI runner reads as a command. ``visible`` writes each one as a ``\\u00..``
-escape and keeps line breaks (LF, CR) and tabs; ``one_line`` also folds line breaks,
-for places that show a title on one line.
+escape and keeps line breaks (LF, CR) and tabs; ``one_line`` also folds line
+breaks, for places that show a title on one line. ``is_one_line`` and
+``check_one_line`` are the one rule for what may be typed where one line is
+shown (titles, names, addresses, the actor).
 
 The escape is JSON's own: JSON text escapes C0 controls itself, and a DEL or
 C1 control inside a JSON string becomes an escape of the same character, so
@@ -15,6 +17,9 @@ JSON stays valid and loses nothing.
 from __future__ import annotations
 
 import unicodedata
+from typing import overload
+
+from hypercare.errors import InputError
 
 # C0 controls but tab, line feed and carriage return (the line ends of
 # multi-line fields in CRLF exports), DEL, and the C1 controls.
@@ -48,3 +53,24 @@ def is_one_line(text: str) -> bool:
     if any(c in ("Cc", "Zl", "Zp") for c in categories):
         return False
     return any(c[0] not in ("Z", "C") for c in categories)
+
+
+@overload
+def check_one_line(value: str, name: str, fix: str) -> str: ...
+@overload
+def check_one_line(value: None, name: str, fix: str) -> None: ...
+def check_one_line(value: str | None, name: str, fix: str) -> str | None:
+    """``value`` stripped, if it shows as one line; InputError naming it otherwise.
+
+    A name, address or title is shown on one line everywhere (lists, e-mail
+    headers, error lines): line breaks, tabs, escape sequences and invisible
+    characters have no place in it.
+    """
+    if value is None:
+        return None
+    if not is_one_line(value.strip()):
+        raise InputError(
+            f"{name} holds a line break or a control character, or nothing "
+            f"visible; {fix}"
+        )
+    return value.strip()
