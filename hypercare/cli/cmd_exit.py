@@ -28,6 +28,7 @@ from hypercare.cli.options import (
     check_format,
     one_of,
 )
+from hypercare.core.when import local_times
 from hypercare.core.words import counted
 
 if TYPE_CHECKING:
@@ -288,7 +289,7 @@ def known_issues(
     tz = env.settings().tz
     entries = gather(env.store())
     rows = [entry.as_dict() for entry in entries]
-    shown = [output.local_times(row, tz) for row in rows]
+    shown = [local_times(row, tz) for row in rows]
     if fmt == "rich" and output_file is None:
         output.table(
             shown, KNOWN_COLUMNS, title="Known issues", empty="No known issues."

@@ -26,6 +26,7 @@ from hypercare.cli.options import (
     check_format,
     one_of,
 )
+from hypercare.core.when import local_times
 from hypercare.core.words import article, counted
 from hypercare.errors import InputError
 from hypercare.models import MESSAGE_KINDS
@@ -263,7 +264,7 @@ def close_unconfirmed(
         output.echo(f"No resolved issue is unconfirmed for longer than {older_than}.")
         return
     output.table(
-        [output.local_times(i.as_dict(), env.settings().tz) for i in stale],
+        [local_times(i.as_dict(), env.settings().tz) for i in stale],
         [
             ("id", "#"),
             ("title", "title"),

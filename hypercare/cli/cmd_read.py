@@ -13,7 +13,7 @@ import typer
 from hypercare.cli import output
 from hypercare.cli.context import current
 from hypercare.cli.options import AsOf, IssueNumber, TableFormat, check_format, one_of
-from hypercare.core.when import format_span, format_time, to_iso
+from hypercare.core.when import format_span, format_time, local_times, to_iso
 from hypercare.errors import InputError
 from hypercare.models import (
     CHANNELS,
@@ -172,7 +172,7 @@ def _describe(event: dict[str, object], tz: ZoneInfo | None) -> str:
         and not (k.endswith("_reason") and v == event["note"])
     }
     if tz is not None:
-        shown = output.local_times(shown, tz)
+        shown = local_times(shown, tz)
     if event["kind"] != "logged" and shown:
         parts.append(", ".join(f"{k}={v}" for k, v in shown.items()))
     if event["note"]:
@@ -218,7 +218,7 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
         output.emit_rows(event_rows, EVENT_COLUMNS, fmt, tz=tz)
         return
     shown = {**issue.as_dict(), "tags": ", ".join(issue.tag_list)}
-    fields = output.local_times(shown, tz).items()
+    fields = local_times(shown, tz).items()
     is_working = counts_working_time(env.settings(), issue.priority)
     parts = [
         (

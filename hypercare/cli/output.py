@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.core.text import visible
-from hypercare.core.when import format_time
+from hypercare.core.when import local_times
 
 FORMATS_TABULAR = ("table", "json", "csv", "md")
 
@@ -75,16 +75,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
-
-
-def local_times(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    """The row as people read it: its stored times (``at``, ``..._at``) in ``tz``."""
-    return {
-        key: format_time(value, tz)
-        if (key == "at" or key.endswith("_at")) and isinstance(value, str) and value
-        else value
-        for key, value in row.items()
-    }
 
 
 def md_escape(text: str) -> str:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hypercare.core.charts import Chart, Series, png_data_uri, text_chart
-from hypercare.core.when import format_span, format_time
+from hypercare.core.when import format_span, local_times
 
 if TYPE_CHECKING:
     from hypercare.core.brief import Brief
@@ -181,13 +181,6 @@ def _cell(value: Any) -> str:
 # --- layout helpers shared by the reports ------------------------------------
 
 
-def local(moment: str | None, tz: ZoneInfo) -> str | None:
-    """A stored UTC time as ``YYYY-MM-DD HH:MM ZONE`` in ``tz``."""
-    if moment is None:
-        return None
-    return format_time(moment, tz)
-
-
 def table(
     lines: Sequence[dict[str, Any]],
     columns: Sequence[Column],
@@ -196,14 +189,8 @@ def table(
 ) -> Table:
     """A table of issue lines, ``limit`` rows at most; times shown local."""
     limit = len(lines) if limit is None else limit
-    rows = []
-    for line in lines[:limit]:
-        row = dict(line)
-        for key, _ in columns:
-            if key.endswith("_at") and isinstance(row.get(key), str):
-                row[key] = local(row[key], tz)
-        rows.append(row)
-    return Table(tuple(columns), tuple(rows), max(0, len(lines) - limit))
+    rows = tuple(local_times(line, tz) for line in lines[:limit])
+    return Table(tuple(columns), rows, max(0, len(lines) - limit))
 
 
 def signed(number: int) -> str:

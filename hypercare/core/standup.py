@@ -549,7 +549,7 @@ def kpi_section(report: Standup, tz: ZoneInfo) -> Section:
         ),
     )
     since = kpis["since"]
-    title = "Key KPIs" + (f" since {render.local(since, tz)}" if since else "")
+    title = "Key KPIs" + (f" since {format_time(since, tz)}" if since else "")
     return Section(title, lines=lines)
 
 

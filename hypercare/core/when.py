@@ -155,6 +155,16 @@ def format_time(moment: datetime | str, tz: ZoneInfo) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
+def local_times(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    """The row as people read it: its stored times (``at``, ``..._at``) in ``tz``."""
+    return {
+        key: format_time(value, tz)
+        if (key == "at" or key.endswith("_at")) and isinstance(value, str) and value
+        else value
+        for key, value in row.items()
+    }
+
+
 def format_span(minutes: float | None) -> str:
     """A duration in minutes as people read it: ``2d 3h 04m``, ``5h 07m``, ``42m``.
 
