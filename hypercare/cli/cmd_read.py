@@ -258,24 +258,17 @@ def _clock_rows(
         named += [(f"resolve, cycle {n}", c) for n, c in enumerate(clocks.cycles, 1)]
     else:
         named.append(("resolve", clocks.resolve))
-    span = _working_span if is_working else _span
+
+    def span(value: timedelta | None) -> str:
+        if value is None:
+            return ""
+        return format_span(value / timedelta(minutes=1), is_working=is_working)
+
     rows = [_clock_row(name, clock, tz, span) for name, clock in named]
     if len(clocks.cycles) > 1:
         total = span(clocks.resolve_total)
         rows.append({"clock": "resolve, all cycles", "elapsed": total})
     return rows
-
-
-def _span(value: timedelta | None) -> str:
-    return "" if value is None else format_span(value.total_seconds() / 60)
-
-
-def _working_span(value: timedelta | None) -> str:
-    """Working time in hours: a working day is not 24 hours, so no days."""
-    if value is None:
-        return ""
-    hours, minutes = divmod(round(value.total_seconds() / 60), 60)
-    return f"{hours}h {minutes:02d}m working"
 
 
 def _clock_row(

@@ -165,14 +165,18 @@ def local_times(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def format_span(minutes: float | None) -> str:
+def format_span(minutes: float | None, *, is_working: bool = False) -> str:
     """A duration in minutes as people read it: ``2d 3h 04m``, ``5h 07m``, ``42m``.
 
-    Real (wall-clock) time, rounded to the minute; "no data" for None.
+    Real (wall-clock) time, rounded to the minute; "no data" for None. With
+    ``is_working``, working time: hours only (a working day is not 24 hours)
+    and said so, ``24h 00m working``.
     """
     if minutes is None:
         return "no data"
     total = round(minutes)
+    if is_working:
+        return f"{total // 60}h {total % 60:02d}m working"
     days, rest = divmod(total, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
