@@ -40,10 +40,8 @@ class _Group(TyperGroup):
         except (typer.Exit, KeyboardInterrupt):
             raise
         except UsageError as exc:
-            # One line, like every other bad input, naming where help is.
             where = exc.ctx.command_path if exc.ctx else _named_command(ctx)
-            output.error(f"{exc.format_message().rstrip('.')} (see '{where} --help')")
-            raise typer.Exit(ExitCode.BAD_INPUT) from None
+            raise _usage_error(exc, where) from None
         except BrokenPipeError:
             # The reader went away (`hypercare export | head`): not an error.
             # Point stdout at devnull so the final flush cannot fail again.
@@ -86,13 +84,18 @@ class _Group(TyperGroup):
         except NoArgsIsHelpError:
             raise  # bare `hypercare`: show the help, as asked
         except UsageError as exc:
-            output.error(f"{exc.format_message().rstrip('.')} (see 'hypercare --help')")
-            raise typer.Exit(ExitCode.BAD_INPUT) from None
+            raise _usage_error(exc, "hypercare") from None
 
     def list_commands(self, ctx: Any) -> list[str]:
         # Commands in the order they were registered, which follows the
         # flow of an issue, rather than alphabetically.
         return list(self.commands)
+
+
+def _usage_error(exc: UsageError, where: str) -> typer.Exit:
+    """Say a usage error in one line, like every other bad input; exit 2."""
+    output.error(f"{exc.format_message().rstrip('.')} (see '{where} --help')")
+    return typer.Exit(ExitCode.BAD_INPUT)
 
 
 def _named_command(ctx: Any) -> str:
