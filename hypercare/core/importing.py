@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from hypercare.core.lifecycle import NEXT
+from hypercare.core.lifecycle import NEXT, reopen_changes
 from hypercare.core.when import (
     CLOCK_SKEW,
     MAX_YEAR,
@@ -791,11 +791,7 @@ class _Writer:
             if status in _REOPENABLE:
                 # A reopen: counted, and the resolution is undone.
                 self.summary.notes["reopened"] += 1
-                step_changes.update(
-                    reopen_count=row["reopen_count"] + 1,
-                    resolved_at=None,
-                    closed_at=None,
-                )
+                step_changes.update(reopen_changes(row["reopen_count"]))
             if status == "on_hold" and row["hold_reason"] is not None:
                 step_changes["hold_reason"] = None
             if number == len(steps):

@@ -14,7 +14,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 from hypercare.config import Settings
-from hypercare.core.lifecycle import check_move, priority_for
+from hypercare.core.lifecycle import check_move, priority_for, reopen_changes
 from hypercare.core.text import check_one_line
 from hypercare.errors import InputError, NotFoundError
 from hypercare.models import (
@@ -311,9 +311,7 @@ def _move_changes(
     elif action == "close":
         changes["closed_at"] = stamp.at
     elif action == "reopen":
-        changes.update(
-            reopen_count=issue.reopen_count + 1, resolved_at=None, closed_at=None
-        )
+        changes.update(reopen_changes(issue.reopen_count))
     elif action == "duplicate":
         changes["duplicate_of"] = _master_of(store, issue.id, detail.duplicate_of)
     return changes

@@ -9,6 +9,8 @@ closed issue returns it to ``in_progress`` and is counted.
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypercare.errors import TransitionError
 
 # Which states each state may move to.
@@ -104,3 +106,9 @@ def check_move(issue_id: int, status: str, action: str) -> str:
 def priority_for(matrix: dict[str, dict[str, str]], impact: str, urgency: str) -> str:
     """The priority the matrix gives an impact × urgency pair."""
     return matrix[impact][urgency]
+
+
+def reopen_changes(reopen_count: int) -> dict[str, Any]:
+    """What a reopen sets, wherever it comes from: one more reopen, the
+    resolution undone (a typed ``reopen`` and every importer alike)."""
+    return {"reopen_count": reopen_count + 1, "resolved_at": None, "closed_at": None}

@@ -47,6 +47,7 @@ from hypercare.core.importing import (
     TimeReader,
     UnfitTime,
 )
+from hypercare.core.lifecycle import reopen_changes
 from hypercare.errors import ConfigError, InputError
 from hypercare.models import (
     CHANNELS,
@@ -811,15 +812,10 @@ class _Replay:
     ) -> list[Draft]:
         drafts = []
         if self.status in ("resolved", "closed") and target in OPEN_STATUSES:
-            count = self.values.get("reopen_count", 0) + 1
+            count = self.values.get("reopen_count", 0)
             drafts.append(
                 self._step(
-                    "in_progress",
-                    at,
-                    actor,
-                    note,
-                    fields,
-                    {"reopen_count": count, "resolved_at": None, "closed_at": None},
+                    "in_progress", at, actor, note, fields, reopen_changes(count)
                 )
             )
             fields = None

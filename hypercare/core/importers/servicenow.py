@@ -56,6 +56,7 @@ from hypercare.core.importing import (
     UnfitTime,
     whole_number,
 )
+from hypercare.core.lifecycle import reopen_changes
 
 SOURCE = "servicenow"
 FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S")
@@ -543,11 +544,7 @@ class _State:
                 "in_progress",
                 at,
                 True,
-                {
-                    "reopen_count": self.reopen_count + 1,
-                    "resolved_at": None,
-                    "closed_at": None,
-                },
+                reopen_changes(self.reopen_count),
             )
             self.reopen_count += 1
             if target == "in_progress":
