@@ -54,6 +54,11 @@ BERLIN = ZoneInfo("Europe/Berlin")  # UTC+1 in March before the 29th
         ("2026-10-25 02:30+01:00", True, "2026-10-25T01:30:00Z"),
         # A time of day alone is today's (Tuesday 10 March, CET: UTC+1).
         ("09:40", True, "2026-03-10T08:40:00Z"),
+        # Year first stays year-month-day with day-first set, zone named too.
+        ("2026-03-05 14:30 UTC", True, "2026-03-05T14:30:00Z"),
+        ("2026-03-05T14:30:00 GMT", True, "2026-03-05T14:30:00Z"),
+        # A weekday that agrees with the date (5 March 2026 is a Thursday).
+        ("Thu 5 Mar 2026 14:30", True, "2026-03-05T13:30:00Z"),
     ],
 )
 def test_accepted_forms(text: str, day_first: bool, expected: str) -> None:
@@ -242,6 +247,12 @@ _FORMS = (
             "-5h ago",
             "cannot read the time '-5h ago' (a sign is not a direction; write "
             f"'5h ago'): {_FORMS}",
+        ),
+        # A weekday that disagrees with the date: which one was meant?
+        (
+            "Mon 5 Mar 2026 10:00",
+            "cannot read the time 'Mon 5 Mar 2026 10:00': 5 Mar 2026 is a "
+            "Thursday, not a Mon; check the date, or leave the weekday out",
         ),
     ],
 )

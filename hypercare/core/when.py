@@ -84,6 +84,9 @@ _NUMERIC = re.compile(
 # dateutil reads "UTC+3" the POSIX way, as three hours *behind* UTC.
 _NAMED_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*[+-]\s*\d", re.I)
 _UTC_NAMES = {"UTC", "GMT", "Z"}
+_STARTS_WITH_YEAR = re.compile(r"^\s*\d{4}[/.-]\d{1,2}[/.-]\d{1,2}(?!\d)")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.I)
 # Two defaults that differ in day, month and year: a field that differs
 # between the two readings of a written date was not in the text.
 _PROBES = (datetime(2001, 1, 1), datetime(2002, 2, 2))
@@ -367,6 +370,9 @@ def _written(raw: str, *, day_first: bool) -> datetime | None:
             "write the offset on its own, like 14:30+03:00 (UTC+3 is read the "
             "POSIX way, as 3 hours behind UTC)"
         )
+    # A date that starts with its year is year-month-day whatever the
+    # config's order ("2026-03-05 14:30 UTC" is 5 March): never re-ordered.
+    is_year_first = bool(_STARTS_WITH_YEAR.match(raw))
     first: datetime
     second: datetime
     try:
@@ -375,7 +381,8 @@ def _written(raw: str, *, day_first: bool) -> datetime | None:
                 raw,
                 _years_as_written(),
                 default=probe,
-                dayfirst=day_first,
+                dayfirst=day_first and not is_year_first,
+                yearfirst=is_year_first,
                 tzinfos=_zone_named,
             )
             for probe in _PROBES
@@ -389,6 +396,12 @@ def _written(raw: str, *, day_first: bool) -> datetime | None:
     ]
     if missing:
         raise _Refused(_missing(missing))
+    named = _WEEKDAY.search(raw)
+    if named and _WEEKDAYS.index(named.group(1).lower()) != first.weekday():
+        raise _Refused(
+            f"{first.day} {first:%b %Y} is a {first:%A}, not a {named.group(0)}; "
+            "check the date, or leave the weekday out"
+        )
     if first.year < 100:
         # "0001" is the year 1, out of range; "26" is 2026, as in 5/3/26.
         if re.search(rf"(?<!\d){first.year:04d}(?!\d)", raw):
