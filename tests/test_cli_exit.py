@@ -1304,3 +1304,19 @@ def test_an_issue_logged_after_the_fact_replays_in_its_own_time(
     assert result["status"] == "pass"
     assert kpi["mttr"]["P1"]["count"] == 1
     assert kpi["mttr"]["P1"]["mean_minutes"] == 60.0
+
+
+def test_github_annotations_stay_out_of_a_markdown_report_on_stdout(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    set_criteria(project, NO_P1)
+    p1_resolved_at("2026-03-02 12:00")
+
+    result = run(
+        "exit-check", "--as-of", "2026-03-03 11:00", "--format", "md", expect=1
+    )
+
+    assert not any(line.startswith("::") for line in result.stdout.splitlines())
+    assert result.stderr.startswith("::error title=Exit criterion no-p1-72h")

@@ -109,7 +109,8 @@ def exit_check(
     )
     tz = env.settings().tz
     _emit_verdict(result, fmt, output_file, tz)
-    _github(result, tz, stdout_is_data=fmt in ("json", "junit") and output_file is None)
+    # Every form but the terminal one is a document that may be redirected.
+    _github(result, tz, stdout_is_data=fmt != "rich" and output_file is None)
     if not result.passed:
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
@@ -192,7 +193,7 @@ def _github(result: Verdict, tz: ZoneInfo, *, stdout_is_data: bool) -> None:
 
     for line in criteria.github_annotations(result):
         # Workflow commands are read from stdout and stderr alike; keep stdout
-        # clean when it carries the JSON or XML report.
+        # clean when it carries the JSON, XML or Markdown report.
         (output.echo_err if stdout_is_data else output.echo)(line)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
