@@ -206,3 +206,15 @@ def test_a_folder_given_as_a_mapping_file_is_named(project: Path) -> None:
     result = run("import", "csv", "export.csv", "--mapping", ".", expect=2)
 
     assert result.stderr == "Error: . is a folder; give the path of a file\n"
+
+
+def test_an_empty_file_given_as_the_database_is_refused(project: Path) -> None:
+    (project / "empty.db").write_bytes(b"")
+
+    result = run("--db", "empty.db", "list", expect=ExitCode.BAD_INPUT)
+
+    assert result.stderr == (
+        "Error: empty.db is empty, not a hypercare database; run 'hypercare init' "
+        "to create one or pass --db with a hypercare database\n"
+    )
+    assert (project / "empty.db").stat().st_size == 0

@@ -104,6 +104,14 @@ def open_store(path: Path) -> Store:
             f"database {path} does not exist; run 'hypercare init' to create it "
             "or pass --db with an existing file"
         )
+    wal = path.with_name(path.name + "-wal")
+    if path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size):
+        # SQLite would take an empty file for a new database and a read-only
+        # command would quietly make it one; it is more likely a mistake.
+        raise StoreError(
+            f"{path} is empty, not a hypercare database; run 'hypercare init' to "
+            "create one or pass --db with a hypercare database"
+        )
     try:
         conn = _connect(path)
     except sqlite3.DatabaseError as exc:
