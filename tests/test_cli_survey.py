@@ -98,6 +98,20 @@ def test_survey_add_refuses(project: Path, args: tuple[str, ...], message: str) 
     assert _answers() == []
 
 
+def test_an_answer_before_its_issue_was_reported_is_refused(project: Path) -> None:
+    run("log", "slow page", "--at", "2026-03-03 10:00")
+
+    result = run(
+        "survey", "add", "1", "--score", "4", "--at", "2026-03-02 10:00", expect=2
+    )
+
+    assert result.stderr == (
+        "Error: --at 2026-03-02T10:00:00Z is before issue 1 was reported "
+        "(2026-03-03T10:00:00Z); an answer about it comes after\n"
+    )
+    assert _answers() == []
+
+
 def test_a_large_survey_import_counts_with_thousands_separators(
     project: Path,
 ) -> None:

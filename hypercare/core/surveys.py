@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from hypercare.config import Settings
 from hypercare.core.importing import BadRow, csv_problem, whole_number
 from hypercare.core.when import parse_recorded, to_iso, zone
-from hypercare.errors import ConfigError, ImportRowError, InputError, NotFoundError
+from hypercare.errors import ConfigError, ImportRowError, InputError
 from hypercare.models import SURVEY_SCALES
 from hypercare.store import surveys as sql
 from hypercare.store.db import Store
@@ -117,13 +117,17 @@ def add_answer(
     actor: str,
 ) -> Answer:
     """Record one answer about an issue; NotFoundError when the issue is unknown."""
+    from hypercare.core.issues import get_issue
+
     check_score(score, scale)
-    if not sql.issue_exists(store.conn, issue_id):
-        raise NotFoundError(
-            f"there is no issue {issue_id}; 'hypercare list' shows the issues"
+    answered_at = to_iso(at)
+    issue = get_issue(store, issue_id)
+    if answered_at < issue.reported_at:
+        raise InputError(
+            f"--at {answered_at} is before issue {issue_id} was reported "
+            f"({issue.reported_at}); an answer about it comes after"
         )
     text = comment.strip() if comment and comment.strip() else None
-    answered_at = to_iso(at)
     row: dict[str, Any] = {
         "issue_id": issue_id,
         "scale": scale,
