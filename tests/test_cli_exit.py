@@ -418,31 +418,22 @@ def test_list_says_each_default_criterion_in_words(project: Path) -> None:
 # --- other rules ----------------------------------------------------------------
 
 
-def test_an_open_p2_older_than_48_hours_fails(project: Path) -> None:
+def _old_p2_rule(project: Path) -> None:
+    """The only criterion: no P2 open for more than 48 hours."""
     set_criteria(
         project,
         {"name": "old-p2", "rule": "max_open_age", "priority": "P2", "hours": 48},
     )
-    run(
-        "log",
-        "Export slow",
-        "--impact",
-        "high",
-        "--urgency",
-        "high",
-        "--at",
-        "2026-03-02 10:00",
-    )
-    run(
-        "log",
-        "Import slow",
-        "--impact",
-        "high",
-        "--urgency",
-        "high",
-        "--at",
-        "2026-03-03 12:00",
-    )
+
+
+def _log_p2(title: str, at: str) -> None:
+    run("log", title, "--impact", "high", "--urgency", "high", "--at", at)
+
+
+def test_an_open_p2_older_than_48_hours_fails(project: Path) -> None:
+    _old_p2_rule(project)
+    _log_p2("Export slow", "2026-03-02 10:00")
+    _log_p2("Import slow", "2026-03-03 12:00")
 
     # As of 2026-03-04 12:00, issue 1 is 50 h old, issue 2 is 24 h old.
     [result] = check("--as-of", "2026-03-04 12:00", expect=1)["criteria"]
@@ -549,20 +540,8 @@ def test_one_reopened_issue_of_one_is_worded_in_the_singular(project: Path) -> N
 
 
 def test_one_open_p2_too_old_is_asked_to_be_resolved_as_it(project: Path) -> None:
-    set_criteria(
-        project,
-        {"name": "old-p2", "rule": "max_open_age", "priority": "P2", "hours": 48},
-    )
-    run(
-        "log",
-        "Export slow",
-        "--impact",
-        "high",
-        "--urgency",
-        "high",
-        "--at",
-        "2026-03-02 10:00",
-    )
+    _old_p2_rule(project)
+    _log_p2("Export slow", "2026-03-02 10:00")
 
     [result] = check("--as-of", "2026-03-04 12:00", expect=1)["criteria"]
 
