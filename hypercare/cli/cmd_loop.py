@@ -6,7 +6,6 @@ Also the two helpers other commands call: ``suggest_similar`` (after
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -357,22 +356,20 @@ def _walk_owed(
     at: str | None,
     by: str | None,
 ) -> None:
-    from hypercare.core.owed import owed as find_owed
+    from hypercare.core.owed import owed_for_sending
+    from hypercare.errors import DeliveryError
 
     if not is_all and not output.is_interactive():
         raise InputError(
             "walking what is owed needs a terminal; send everything with "
             "'hypercare notify --owed --all --send'"
         )
-    from hypercare.errors import DeliveryError
-
     env = current()
     failure: DeliveryError | None = None
-    # With --all, the list is read and sent under the write lock, so two runs
-    # at once send each owed message once: the second finds it no longer owed.
-    # (A walk that asks a person does not hold the lock while they think.)
-    with env.store().write() if is_all else contextlib.nullcontext():
-        due = find_owed(env.store(), env.settings(), env.when(at))
+    moment = env.when(at)
+    with owed_for_sending(
+        env.store(), env.settings(), moment, holds_lock=is_all
+    ) as due:
         groups = _groups(due, mode)
         if not groups:
             output.echo("No reporter is owed a message.")
@@ -386,7 +383,7 @@ def _walk_owed(
             try:
                 outcome = _deliver(issue_id, kind, mode, outbox, note, at, by, only)
             except DeliveryError as exc:
-                failure = exc  # recorded as failed; commit what was sent
+                failure = exc  # recorded as failed; end the block to keep it
                 break
             _show_outcome(outcome, mode, "text")
     if failure is not None:

@@ -24,6 +24,8 @@ Confirmation closes a resolved issue; rejection reopens it. Both go through
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,6 +105,23 @@ def owed(store: Store, settings: Settings, as_of: datetime) -> list[Owed]:
             KIND_ORDER.index(o.kind),
         ),
     )
+
+
+@contextmanager
+def owed_for_sending(
+    store: Store, settings: Settings, as_of: datetime, *, holds_lock: bool
+) -> Iterator[list[Owed]]:
+    """What is owed as of ``as_of``, for sending within the ``with`` block.
+
+    With ``holds_lock`` the list is read under the write lock, held until the
+    block ends, and the messages sent in it join that transaction: two runs at
+    once send each owed message once, as the second finds it no longer owed.
+    A walk that asks a person passes False, so as not to hold other writers
+    while they think. An exception raised in the block undoes what it
+    recorded, so the caller ends the block normally after a failed delivery.
+    """
+    with store.write() if holds_lock else nullcontext():
+        yield owed(store, settings, as_of)
 
 
 def overdue_text(span: timedelta) -> str:
