@@ -7,6 +7,7 @@ unexpected is a bug, exit 3, with a traceback only under ``--debug``.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -253,6 +254,7 @@ def root(
     ] = False,
 ) -> None:
     """Hypercare: triage, measure and hand over after a go-live."""
+    resume_gc()
     output.setup_logging(verbose - quiet)
     context.reset(context.Env(db_option=db, config_option=config, debug=debug))
 
@@ -344,11 +346,33 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
-def main() -> None:
-    """Console entry point."""
+# True while the cycle collector is paused for start-up (see hypercare.__main__).
+_gc_paused = False
+
+
+def resume_gc() -> None:
+    """End the start-up pause of the cycle collector, if this run began one.
+
+    What exists by now (modules, classes, the parsed command) lives until the
+    process ends, so it is frozen: later collections skip it.
+    """
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.freeze()
+        gc.enable()
+
+
+def main(gc_paused: bool = False) -> None:
+    """Console entry point; ``gc_paused`` says the caller paused the collector."""
+    global _gc_paused
+    _gc_paused = gc_paused
     _open_closed_streams()
     try:
         build_app(_command_name(sys.argv[1:]))()
     except KeyboardInterrupt:
         output.echo_err("Interrupted.")
         sys.exit(ExitCode.INTERRUPTED)
+    finally:
+        # --help, --version and usage errors end before the root command runs.
+        resume_gc()
