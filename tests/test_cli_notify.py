@@ -337,8 +337,8 @@ def test_duplicate_notice_of_a_resolved_issue_gives_its_resolution(
     [
         (
             ["notify", "2", "--kind", "ack", "--send"],
-            "Error: issue 2 has no contact address to send to; record the reporter's "
-            "e-mail with --contact on 'hypercare log', or use --print",
+            "Error: issue 2 has no contact address to send to; use --print and "
+            "reach the reporter another way",
         ),
         (
             ["notify", "3", "--kind", "ack", "--outbox", "out"],

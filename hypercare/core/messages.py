@@ -305,8 +305,8 @@ def _check_kind(issue: Issue, kind: str) -> None:
 def _check_contact(issue: Issue) -> None:
     if issue.contact is None:
         raise InputError(
-            f"issue {issue.id} has no contact address to send to; record the "
-            "reporter's e-mail with --contact on 'hypercare log', or use --print"
+            f"issue {issue.id} has no contact address to send to; use --print and "
+            "reach the reporter another way"
         )
     if not has_address(issue.contact):
         raise InputError(
