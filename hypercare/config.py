@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from hypercare.core.text import is_one_line
-from hypercare.core.when import from_iso, parse_duration, to_iso
+from hypercare.core.when import from_iso, parse_duration, to_iso, zone
 from hypercare.errors import ConfigError, InputError
 from hypercare.models import IMPACTS, PRIORITIES, SIGNOFF_NAME, URGENCIES
 
@@ -434,13 +434,9 @@ class _Reader:
     def zone(self, value: Any, key: str) -> str:
         name: str = self.typed(value, key, str)
         try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail(
-                key,
-                f"'{name}' is not a known time zone; use a name "
-                "like Europe/Amsterdam or UTC",
-            ) from None
+            zone(name, key=key)
+        except InputError as exc:
+            raise ConfigError(f"{self.where}: {exc}") from None
         return name
 
     def moment(self, value: Any, key: str) -> datetime:

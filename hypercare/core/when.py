@@ -104,14 +104,20 @@ class _Repeated(_Refused):
         self.first = first
 
 
-def zone(name: str) -> ZoneInfo:
-    """The time zone called ``name``; InputError when there is none."""
+def zone(name: str, *, key: str | None = None) -> ZoneInfo:
+    """The time zone called ``name``; InputError when there is none.
+
+    ``key`` (a config key) opens the message, as for ``parse_duration``.
+    """
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"unknown time zone '{name}'; use a name like Europe/Amsterdam or UTC"
-        ) from None
+        fix = "use a name like Europe/Amsterdam or UTC"
+        if key is not None:
+            raise InputError(
+                f"{key} '{name}' is not a known time zone; {fix}"
+            ) from None
+        raise InputError(f"unknown time zone '{name}'; {fix}") from None
 
 
 def parse_duration(text: str, *, name: str | None = None) -> timedelta:
