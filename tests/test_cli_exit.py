@@ -1234,6 +1234,29 @@ def test_a_gate_without_criteria_does_not_pass(project: Path) -> None:
     )
 
 
+def test_a_gate_without_criteria_fails_in_junit_and_on_github(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_criteria(project)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+    done = run("exit-check", "--format", "junit", expect=1)
+
+    root = ET.fromstring(done.stdout)
+    assert (root.get("tests"), root.get("failures")) == ("1", "1")
+    [case] = root.findall(".//testcase")
+    assert case.get("name") == "exit criteria are configured"
+    [failure] = case.findall("failure")
+    assert failure.get("message") == (
+        "no exit criteria are configured (add [[exit_criteria]] to hypercare.toml)"
+    )
+    assert done.stderr == (
+        "::error title=Exit check%3A FAIL::no exit criteria are configured "
+        "(add [[exit_criteria]] to hypercare.toml)\n"
+    )
+
+
 def test_control_characters_in_a_title_keep_junit_and_ci_output_safe(
     project: Path,
 ) -> None:

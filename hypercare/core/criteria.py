@@ -796,6 +796,10 @@ def _hours(minutes: float | None) -> float | None:
 # --- reports ------------------------------------------------------------------
 
 _MARK = {PASS: "PASS", FAIL: "FAIL", UNKNOWN: "UNKNOWN"}
+# Why a gate with no criteria fails, in every form of the report.
+NO_CRITERIA = (
+    "no exit criteria are configured (add [[exit_criteria]] to hypercare.toml)"
+)
 
 
 def summary_line(result: Verdict, tz: ZoneInfo) -> str:
@@ -804,10 +808,7 @@ def summary_line(result: Verdict, tz: ZoneInfo) -> str:
     verdict_word = "PASS" if result.passed else "FAIL"
     as_of = format_time(result.as_of, tz)
     if not result.results:
-        return (
-            f"Exit check as of {as_of}: FAIL: no exit criteria are "
-            "configured (add [[exit_criteria]] to hypercare.toml)."
-        )
+        return f"Exit check as of {as_of}: FAIL: {NO_CRITERIA}."
     tolerated = (
         " (unknown tolerated)" if result.allow_unknown and counts[UNKNOWN] else ""
     )
@@ -892,10 +893,14 @@ def to_junit(result: Verdict) -> str:
         for r in result.results
     )
     skipped = sum(r.status == UNKNOWN and result.allow_unknown for r in result.results)
+    # With no criteria the gate fails, so the report shows one failing case
+    # rather than an empty suite a CI viewer would call green.
+    tests = len(result.results) or 1
+    failures = failures if result.results else 1
     suites = ET.Element(
         "testsuites",
         name="hypercare exit-check",
-        tests=str(len(result.results)),
+        tests=str(tests),
         failures=str(failures),
         errors="0",
         skipped=str(skipped),
@@ -904,12 +909,21 @@ def to_junit(result: Verdict) -> str:
         suites,
         "testsuite",
         name="exit criteria",
-        tests=str(len(result.results)),
+        tests=str(tests),
         failures=str(failures),
         errors="0",
         skipped=str(skipped),
         timestamp=result.as_of,
     )
+    if not result.results:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            name="exit criteria are configured",
+            classname="hypercare.exit_criteria",
+            time="0",
+        )
+        ET.SubElement(case, "failure", message=NO_CRITERIA, type="fail")
     for r in result.results:
         case = ET.SubElement(
             suite,
@@ -950,6 +964,9 @@ def github_annotations(result: Verdict) -> list[str]:
 
     People read them in the workflow run, so the detail has local times.
     """
+    if not result.results:
+        title = _gh_property("Exit check: FAIL")
+        return [f"::error title={title}::{_gh_data(NO_CRITERIA)}"]
     lines = []
     for r in result.results:
         if r.status == PASS or (r.status == UNKNOWN and result.allow_unknown):
