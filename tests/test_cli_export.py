@@ -465,3 +465,65 @@ def test_output_dash_is_standard_output(project: Path) -> None:
 
     assert json.loads(lines[0])["format"] == "hypercare-jsonl"
     assert not (project / "-").exists()
+
+
+def test_an_export_that_fails_half_way_leaves_the_old_file(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hypercare.core import export as exporting
+
+    run("export", "--output", "backup.jsonl")
+    before = (small / "backup.jsonl").read_bytes()
+    real = exporting.export_lines
+
+    def cut_short(store: object) -> object:
+        lines = real(store)  # type: ignore[arg-type]
+        yield next(lines)
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(exporting, "export_lines", cut_short)
+    run("export", "--output", "backup.jsonl", expect=3)
+
+    assert (small / "backup.jsonl").read_bytes() == before
+    assert sorted(p.name for p in small.iterdir() if "backup" in p.name) == [
+        "backup.jsonl"
+    ]
+
+
+def test_output_through_a_link_replaces_the_file_it_points_to(small: Path) -> None:
+    (small / "exports").mkdir()
+    (small / "exports" / "latest.jsonl").write_text("old\n")
+    (small / "latest.jsonl").symlink_to(small / "exports" / "latest.jsonl")
+
+    run("export", "--output", "latest.jsonl")
+
+    assert (small / "latest.jsonl").is_symlink()
+    first = (small / "exports" / "latest.jsonl").read_text().splitlines()[0]
+    assert json.loads(first)["format"] == "hypercare-jsonl"
+
+
+def test_an_output_file_gets_the_permissions_of_any_new_file(small: Path) -> None:
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        run("export", "--output", "new.jsonl")
+    finally:
+        os.umask(mask)
+
+    assert (small / "new.jsonl").stat().st_mode & 0o777 == 0o644
+
+
+def test_output_to_a_device_writes_to_it(small: Path) -> None:
+    run("export", "--output", "/dev/null")
+
+    assert Path("/dev/null").is_char_device()
+
+
+def test_output_in_a_missing_folder_names_the_path_given(small: Path) -> None:
+    result = run("export", "--output", "nowhere/backup.jsonl", expect=2)
+
+    assert result.stderr == (
+        "Error: nowhere/backup.jsonl: no such file or folder; check the path and "
+        "that its folder exists\n"
+    )

@@ -207,7 +207,8 @@ def _write(text: str, output_file: str | None) -> None:
     if output_file is None:
         output.echo(text.rstrip("\n"))
         return
-    Path(output_file).write_text(text, encoding="utf-8")
+    with output.replacing(output_file) as handle:
+        handle.write(text)
     output.echo_err(f"Wrote {output_file}")
 
 
@@ -382,7 +383,7 @@ def export(
         for line in lines:
             output.echo(line)
         return
-    with open(output_file, "w", encoding="utf-8") as handle:
+    with output.replacing(output_file) as handle:
         for line in lines:
             handle.write(line + "\n")
     output.echo_err(f"Wrote {output_file}")

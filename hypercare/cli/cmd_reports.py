@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -108,7 +107,8 @@ def _emit(
         output.echo(text)
         return
     try:
-        Path(output_file).write_text(text + "\n", encoding="utf-8")
+        with output.replacing(output_file) as handle:
+            handle.write(text + "\n")
     except OSError as exc:
         raise InputError(
             f"cannot write {output_file} ({exc.strerror}); give --output a path "

@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -224,9 +224,42 @@ def write_chunks(chunks: Iterable[str], path: str | None = None) -> None:
     if path is None:
         _write_batched(chunks, sys.stdout)
         return
-    with open(path, "w", encoding="utf-8") as handle:
+    with replacing(path) as handle:
         _write_batched(chunks, handle)
     echo(f"Wrote {path}")
+
+
+@contextmanager
+def replacing(path: str) -> Iterator[Any]:
+    """A text file that takes the place of ``path`` only once it is complete.
+
+    The text goes to a new file beside ``path`` that is renamed over it at
+    the end, so a failure or Ctrl-C half-way leaves the old file as it was
+    and no half-written one (a cut-off export would read back as a smaller,
+    valid one). Through a symbolic link the file it points to is replaced;
+    a device or pipe (``/dev/stdout``) is written directly.
+    """
+    target = os.path.realpath(path)
+    if os.path.exists(target) and not os.path.isfile(target):
+        with open(target, "w", encoding="utf-8") as direct:
+            yield direct
+        return
+    folder, name = os.path.split(target)
+    part = os.path.join(folder, f".{name}.{os.getpid()}.part")
+    try:
+        # 0o666 less the umask: the same permissions a plain open() gives.
+        descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        # Name the file the user gave, not the one made beside it.
+        raise OSError(exc.errno, exc.strerror, path) from None
+    try:
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            yield handle
+        os.replace(part, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(part)
+        raise
 
 
 def _write_batched(chunks: Iterable[str], handle: Any, size: int = 1 << 16) -> None:
