@@ -36,6 +36,9 @@ OLIST_CSV = (
 TEST_DATA = Path(__file__).parent / "data"
 _REAL_DATA_NAMES = ("SERVICENOW_CSV", "HELPDESK_CSV", "OLIST_CSV", "SHARED_DATA")
 
+# How every refusal of a file with bad rows ends: nothing imported, two ways on.
+REFUSED = "; nothing was imported. Fix the file, or pass --skip-bad to import the rest"
+
 
 def pytest_collection_modifyitems(
     config: pytest.Config, items: list[pytest.Item]

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import tomli_w
 
-from tests.conftest import SERVICENOW_CSV, run
+from tests.conftest import REFUSED, SERVICENOW_CSV, run
 
 
 def set_criteria(folder: Path, *criteria: dict[str, Any]) -> None:
@@ -713,7 +713,7 @@ def test_a_bad_sample_is_refused_with_its_line_and_nothing_is_written(
 
     assert result.stderr == (
         "Error: samples.csv line 7: status 'sideways' is not up/down, "
-        "true/false or 1/0\n"
+        f"true/false or 1/0{REFUSED}\n"
     )
     out = run("import", "metrics", "samples.csv", expect=2)
     assert "line 7" in out.stderr
@@ -757,7 +757,7 @@ def test_a_sample_at_a_relative_or_future_time_is_refused(
 
     result = run("import", "metrics", "samples.csv", expect=2)
 
-    assert result.stderr == f"Error: samples.csv line 7: {reason}\n"
+    assert result.stderr == f"Error: samples.csv line 7: {reason}{REFUSED}\n"
     with sqlite3.connect(project / "hypercare.db") as conn:
         assert conn.execute("SELECT count(*) FROM metric_samples").fetchone() == (0,)
 
@@ -787,7 +787,7 @@ def test_a_check_name_must_be_one_line_of_text(
 
     assert result.stderr == (
         f"Error: samples.jsonl line 2: check {shown} is not a check name; give it "
-        "as text on one line, without control characters\n"
+        f"as text on one line, without control characters{REFUSED}\n"
     )
     assert _sample_count(project) == 0
 

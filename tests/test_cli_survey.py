@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import OLIST_CSV, run
+from tests.conftest import OLIST_CSV, REFUSED, run
 
 MAPPING = (
     Path(__file__).resolve().parents[1] / "examples" / "mappings" / "olist-survey.toml"
@@ -167,25 +167,29 @@ def test_answers_link_to_issues_by_number_or_ref(project: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "message", "is_row"),
     [
         (
             'a1,5,2026-03-03 10:00,"two\nlines",\na2,six,2026-03-03 10:00,,\n',
             "answers.csv line 4: score 'six' is not a whole number from 1 to 5",
+            True,
         ),
         (
             "a1,0,2026-03-03 10:00,,\n",
             "answers.csv line 2: score 0 is outside the csat scale (1-5)",
+            True,
         ),
         (
             "a1,5,,,\n",
             "answers.csv line 2: answered_at is empty; every answer needs the time it "
             "was given",
+            True,
         ),
         (
             "a1,5,2026-03-03 10:00,,INC-404\n",
             "answers.csv line 2: issue 'INC-404' matches no issue number or external "
             "reference; import the issues first or drop columns.issue from the mapping",
+            True,
         ),
         # Too big for SQLite's integers, or a digit int() cannot read: no
         # issue has such a number (it used to end in an internal error).
@@ -194,11 +198,13 @@ def test_answers_link_to_issues_by_number_or_ref(project: Path) -> None:
             "answers.csv line 2: issue '99999999999999999999999' matches no issue "
             "number or external reference; import the issues first or drop "
             "columns.issue from the mapping",
+            True,
         ),
         (
             "a1,5,2026-03-03 10:00,,\u00b2\n",
             "answers.csv line 2: issue '\u00b2' matches no issue number or external "
             "reference; import the issues first or drop columns.issue from the mapping",
+            True,
         ),
         # A relative time would move (and the answer import again) each time.
         (
@@ -206,37 +212,44 @@ def test_answers_link_to_issues_by_number_or_ref(project: Path) -> None:
             "answers.csv line 3: answered_at: cannot read the time 'yesterday 10:00': "
             "it is relative; a file's times must be absolute, like 2026-03-05 14:30, "
             "so that importing it again gives the same times",
+            True,
         ),
         (
             "a1,5,2099-11-21 10:00,,\n",
             "answers.csv line 2: answered_at: the time '2099-11-21 10:00' is in the "
             "future (2099-11-21T10:00:00Z); a file can only hold times up to now",
+            True,
         ),
         (
             "a1,5,2026-03-03 10:00,,\na1,4,2026-03-03 10:00,,\n",
             "answers.csv line 3: answer id a1 was already given on line 2 "
             "with score 5, here 4; keep one of them",
+            True,
         ),
         (
             'a1,5,2026-03-03 10:00,"Great\na2,4,2026-03-03 11:00,,\n',
             "answers.csv line 2: a quoted field starts on this row and is never "
             "closed, so every line after it would be read into it; nothing was "
             'imported. Close the quote or remove the stray "',
+            False,
         ),
         (
             "a1,5,2026-03-03 10:00,,,x\n",
             "answers.csv line 2: the row has 6 fields, the header 5; check the "
             "delimiters and quoting",
+            False,
         ),
     ],
 )
 def test_a_bad_row_names_its_line_and_writes_nothing(
-    project: Path, body: str, message: str
+    project: Path, body: str, message: str, is_row: bool
 ) -> None:
+    # A bad row can be left out with --skip-bad; a file that cannot be read
+    # into rows (an unclosed quote, a row of another width) cannot.
     _write("map.toml", SMALL_MAPPING)
     _write("answers.csv", "answer,score,answered,comment,ticket\n" + body)
     result = run("import", "survey", "answers.csv", "--mapping", "map.toml", expect=2)
-    assert result.stderr.strip() == f"Error: {message}"
+    assert result.stderr.strip() == f"Error: {message}{REFUSED if is_row else ''}"
     assert _answers() == []
 
 
@@ -450,7 +463,8 @@ def test_skip_bad_imports_the_other_answers_and_lists_the_bad(project: Path) -> 
     )
     refused = run("import", "survey", "answers.csv", "-m", "map.toml", expect=2)
     assert refused.stderr == (
-        "Error: answers.csv line 3: score 'six' is not a whole number from 1 to 5\n"
+        f"Error: answers.csv line 3: score 'six' is not a whole number from 1 to 5"
+        f"{REFUSED}\n"
     )
     assert _answers() == []
 
@@ -463,3 +477,14 @@ def test_skip_bad_imports_the_other_answers_and_lists_the_bad(project: Path) -> 
         "keep one of them",
     ]
     assert [row[2] for row in _answers()] == [5, 4]
+
+
+def test_a_dry_run_says_nothing_was_written(project: Path) -> None:
+    _write("map.toml", SMALL_MAPPING)
+    _write("answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-03-03,,\n")
+
+    out = run("import", "survey", "answers.csv", "-m", "map.toml", "--dry-run").stdout
+
+    assert out.endswith("\nDry run: nothing was written.\n")
+    assert out.startswith("Would import 1 answer from 1 row of answers.csv")
+    assert _answers() == []

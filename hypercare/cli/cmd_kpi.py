@@ -15,6 +15,7 @@ from hypercare.cli.options import (
     AsOf,
     At,
     By,
+    DryRun,
     IssueNumber,
     Since,
     SkipBad,
@@ -154,10 +155,7 @@ def import_survey(
     mapping: Annotated[
         Path, typer.Option("--mapping", "-m", help="A TOML file naming the columns.")
     ],
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", help="Check every row and count; write nothing."),
-    ] = False,
+    dry_run: DryRun = False,
     skip_bad: SkipBad = False,
     fmt: TextFormat = "text",
     by: By = None,
@@ -197,7 +195,7 @@ def import_survey(
         f"{counted(result.blank, 'blank score')} skipped, {result.linked:,} linked "
         "to issues)."
     )
-    show_skipped(result.bad_rows, len(result.bad_rows))
+    show_skipped(result.bad_rows, len(result.bad_rows), is_dry_run=dry_run)
 
 
 # --- rendering ------------------------------------------------------------------

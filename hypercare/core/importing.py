@@ -589,8 +589,13 @@ def _refusal(summary: Summary) -> ImportRowError:
         more = "" if summary.bad_count - 1 <= _SHOWN_BAD else ", ..."
         others_text = counted(summary.bad_count - 1, "more bad row", "more bad rows")
         message += f"; {others_text} (lines {lines}{more})"
+    return refused(message)
+
+
+def refused(message: str) -> ImportRowError:
+    """The refusal of a file with bad rows: the problem, then the two ways on."""
     return ImportRowError(
-        message + "; nothing was imported. Fix the file, or pass --skip-bad to "
+        f"{message}; nothing was imported. Fix the file, or pass --skip-bad to "
         "import the rest"
     )
 

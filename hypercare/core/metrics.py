@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypercare.core.importing import BadRow, DryRunRollback, open_text
+from hypercare.core.importing import BadRow, DryRunRollback, open_text, refused
 from hypercare.core.text import is_one_line
 from hypercare.core.when import parse_recorded, to_iso
 from hypercare.errors import ImportRowError, InputError
@@ -124,7 +124,7 @@ def import_samples(
             samples.append(_sample(line, record, read_time, path))
         except ImportRowError as exc:
             if not skip_bad:
-                raise
+                raise refused(str(exc)) from None
             bad.append(BadRow(line, str(exc).removeprefix(f"{path} line {line}: ")))
     if not samples and not bad:
         raise InputError(f"{path} holds no samples; expected a header row and samples")

@@ -26,7 +26,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
-from hypercare.core.importing import BadRow, csv_problem, whole_number
+from hypercare.core.importing import BadRow, csv_problem, refused, whole_number
 from hypercare.core.when import parse_recorded, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError
 from hypercare.models import SURVEY_SCALES
@@ -266,7 +266,7 @@ def import_answers(
                 continue
         except ImportRowError as exc:
             if not skip_bad:
-                raise
+                raise refused(str(exc)) from None
             reason = str(exc).removeprefix(f"{path} line {line}: ")
             result.bad_rows.append(BadRow(line, reason))
             continue
