@@ -142,6 +142,13 @@ def test_a_datetime_is_shown_like_a_stored_stamp() -> None:
         (24 * 60, "1d 0h 00m"),
         (30 * 60 + 1, "1d 6h 01m"),
         (2 * 24 * 60 + 3 * 60 + 4, "2d 3h 04m"),
+        # Half a minute always rounds up, so shown parts add up: 20.5 elapsed
+        # against a 15m target is 21m, 5.5 over is 6m (not 20m and 6m).
+        (20.5, "21m"),
+        (5.5, "6m"),
+        (40.5, "41m"),
+        (45.5, "46m"),
+        (0.49, "0m"),
     ],
 )
 def test_durations_for_people(minutes: float | None, shown: str) -> None:

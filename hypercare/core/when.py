@@ -33,6 +33,7 @@ reads the clock: callers pass ``now``.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
@@ -183,7 +184,9 @@ def format_span(minutes: float | None, *, is_working: bool = False) -> str:
     """
     if minutes is None:
         return "no data"
-    total = round(minutes)
+    # Half a minute rounds up, always: round() would take 20.5 to 20 and 5.5
+    # to 6, and "20m elapsed, 15m target, 6m over" would not add up.
+    total = math.floor(minutes + 0.5)
     if is_working:
         return f"{total // 60}h {total % 60:02d}m working"
     days, rest = divmod(total, 24 * 60)
