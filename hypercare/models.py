@@ -121,8 +121,7 @@ class Issue:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Issue:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in row.items() if k in names})
+        return cls(**{k: v for k, v in row.items() if k in _ISSUE_NAMES})
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -141,6 +140,7 @@ class Issue:
 
 
 ISSUE_COLUMNS = tuple(f.name for f in fields(Issue))
+_ISSUE_NAMES = frozenset(ISSUE_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -402,3 +402,33 @@ def test_show_in_markdown_has_the_fields_the_clocks_and_the_timeline(
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == ["## Issue 1", "## SLA clocks", "## Timeline"]
     assert "| title | x |" in text
+
+
+def test_list_and_show_give_an_issue_with_the_same_keys_in_the_same_order(
+    project: Path,
+) -> None:
+    run("log", "Invoice PDF blank", "--tag", "billing")
+    run("triage", "1", "--impact", "high", "--urgency", "high")
+
+    [listed] = run("list", "--format", "json").json()
+    shown = run("show", "1", "--format", "json").json()["issue"]
+
+    assert list(listed) == list(shown)
+    assert listed == shown
+    assert listed["tags"] == ["billing"]
+
+
+def test_show_json_gives_the_timeline_in_the_order_things_happened(
+    project: Path,
+) -> None:
+    run("log", "Invoice PDF blank", "--at", "2026-03-02 10:00")
+    run("ack", "1", "--at", "2026-03-02 10:05")
+    run("comment", "1", "Called the reporter back", "--at", "2026-03-02 10:01")
+
+    events = run("show", "1", "--format", "json").json()["events"]
+
+    assert [(e["id"], e["at"]) for e in events] == [
+        (1, "2026-03-02T10:00:00Z"),
+        (3, "2026-03-02T10:01:00Z"),
+        (2, "2026-03-02T10:05:00Z"),
+    ]

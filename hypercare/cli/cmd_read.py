@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
@@ -23,6 +22,7 @@ from hypercare.models import (
     SORT_KEYS,
     STATUSES,
     TYPES,
+    Issue,
 )
 
 if TYPE_CHECKING:
@@ -147,10 +147,11 @@ def list_(
         descending=desc,
         limit=limit,
     )
-    rows = list_issues(env.store().conn, wanted)
-    for row in rows:
-        if "tags" in row:  # a list in JSON, as in show, not stored JSON text
-            row["tags"] = json.loads(row["tags"]) if row["tags"] else []
+    # Each issue as show gives it: the same keys in the same order, tags as a
+    # list rather than the stored JSON text.
+    rows = [
+        Issue.from_row(row).public() for row in list_issues(env.store().conn, wanted)
+    ]
     output.emit_rows(
         rows, LIST_COLUMNS, fmt, empty="No issues match.", tz=env.settings().tz
     )
@@ -204,14 +205,15 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
             f"({issue.reported_at}); its clocks had not started"
         )
     clocks = clocks_for(issue, events, env.settings(), moment)
-    event_rows = [event.as_dict() for event in events]
+    # The timeline is in the order things happened (--at), not the order they
+    # were typed in, in every format; each event's id gives the recorded order.
+    event_rows = sorted(
+        (event.as_dict() for event in events), key=lambda row: (row["at"], row["id"])
+    )
     if fmt == "json":
         shown = {"issue": issue.public(), "events": event_rows}
         output.emit_json({**shown, "clocks": clocks.as_dict()})
         return
-    # People read the timeline in the order things happened (--at), not in
-    # the order they were typed in; JSON keeps the recorded order.
-    event_rows.sort(key=lambda row: (row["at"], row["id"]))
     for row in event_rows:
         row["what"] = _describe(row, None if fmt == "csv" else tz)
     if fmt == "csv":  # for programs: the timeline alone, one row per event
