@@ -432,3 +432,23 @@ def test_show_json_gives_the_timeline_in_the_order_things_happened(
         (3, "2026-03-02T10:01:00Z"),
         (2, "2026-03-02T10:05:00Z"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "where", "name", "typed"),
+    [
+        (["show", "abc"], "show", "number", "abc"),
+        (["show", "\u00b2"], "show", "number", "\u00b2"),  # a digit int() refuses
+        (["duplicate", "1", "--of", "one"], "duplicate", "--of", "one"),
+        (["triage", "1x"], "triage", "number", "1x"),
+    ],
+)
+def test_what_is_not_an_issue_number_is_named_so(
+    project: Path, args: list[str], where: str, name: str, typed: str
+) -> None:
+    result = run(*args, expect=2)
+
+    assert result.stderr == (
+        f"Error: Invalid value for '{name}': '{typed}' is not an issue number; give "
+        f"the number 'hypercare list' shows (see 'hypercare {where} --help')\n"
+    )

@@ -9,7 +9,15 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import TEXT_FORMATS, At, By, TextFormat, check_format, one_of
+from hypercare.cli.options import (
+    TEXT_FORMATS,
+    At,
+    By,
+    TextFormat,
+    check_format,
+    issue_number,
+    one_of,
+)
 from hypercare.core.when import format_time, to_iso
 from hypercare.core.words import counted
 from hypercare.errors import InputError
@@ -117,7 +125,10 @@ def log(
 
 def triage(
     number: Annotated[
-        int | None, typer.Argument(help="The issue; omit to walk the untriaged queue.")
+        int | None,
+        typer.Argument(
+            help="The issue; omit to walk the untriaged queue.", parser=issue_number
+        ),
     ] = None,
     impact: Annotated[
         str | None, typer.Option("--impact", help=one_of(IMPACTS))

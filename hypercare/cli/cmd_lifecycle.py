@@ -8,7 +8,7 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import At, By, IssueNumber, Note
+from hypercare.cli.options import At, By, IssueNumber, Note, issue_number
 from hypercare.errors import InputError
 from hypercare.models import LEVELS
 
@@ -108,7 +108,9 @@ def resolve(
 
 
 def close(
-    number: Annotated[int | None, typer.Argument(help="The issue number.")] = None,
+    number: Annotated[
+        int | None, typer.Argument(help="The issue number.", parser=issue_number)
+    ] = None,
     note: Note = None,
     unconfirmed: Annotated[
         str | None,
@@ -155,7 +157,10 @@ def reopen(
 
 def duplicate(
     number: IssueNumber,
-    of: Annotated[int, typer.Option("--of", help="The issue it duplicates.")],
+    of: Annotated[
+        int,
+        typer.Option("--of", help="The issue it duplicates.", parser=issue_number),
+    ],
     at: At = None,
     by: By = None,
 ) -> None:

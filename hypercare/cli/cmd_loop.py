@@ -23,6 +23,7 @@ from hypercare.cli.options import (
     TableFormat,
     TextFormat,
     check_format,
+    issue_number,
     one_of,
 )
 from hypercare.core.when import local_times
@@ -61,7 +62,9 @@ KB_COLUMNS = [
 def notify(
     number: Annotated[
         int | None,
-        typer.Argument(help="The issue; omit with --owed.", show_default=False),
+        typer.Argument(
+            help="The issue; omit with --owed.", show_default=False, parser=issue_number
+        ),
     ] = None,
     kind: Annotated[
         str | None,

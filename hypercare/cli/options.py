@@ -19,8 +19,19 @@ def one_of(values: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
+def issue_number(text: str) -> int:
+    """An issue number as typed; a usage error that says so for anything else."""
+    digits = text.strip()
+    if digits.isascii() and digits.isdigit():
+        return int(digits)
+    raise typer.BadParameter(
+        f"'{text}' is not an issue number; give the number 'hypercare list' shows"
+    )
+
+
 IssueNumber = Annotated[
-    int, typer.Argument(help="The issue number.", show_default=False)
+    int,
+    typer.Argument(help="The issue number.", show_default=False, parser=issue_number),
 ]
 At = Annotated[
     str | None,
