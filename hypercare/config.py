@@ -190,6 +190,12 @@ def find_config(start: Path) -> Path | None:
         candidate = folder / CONFIG_NAME
         if candidate.is_file():
             return candidate
+        if candidate.exists():
+            # Passing over it would end in "no hypercare database here".
+            raise ConfigError(
+                f"{candidate} is not a file; remove or rename it, or pass "
+                "--config FILE"
+            )
     return None
 
 

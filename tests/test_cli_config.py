@@ -409,3 +409,14 @@ def test_a_config_with_a_byte_order_mark_is_read(project: Path) -> None:
     config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
 
     assert run("list", "--format", "json").json() == []
+
+
+def test_a_folder_named_hypercare_toml_is_named(isolated: Path) -> None:
+    (isolated / "hypercare.toml").mkdir()
+
+    result = run("list", expect=2)
+
+    assert result.stderr == (
+        f"Error: {isolated / 'hypercare.toml'} is not a file; remove or rename it, "
+        "or pass --config FILE\n"
+    )
