@@ -193,8 +193,7 @@ def find_config(start: Path) -> Path | None:
         if candidate.exists():
             # Passing over it would end in "no hypercare database here".
             raise ConfigError(
-                f"{candidate} is not a file; remove or rename it, or pass "
-                "--config FILE"
+                f"{candidate} is not a file; remove or rename it, or pass --config FILE"
             )
     return None
 

@@ -737,7 +737,7 @@ def test_a_bad_sample_is_refused_with_its_line_and_nothing_is_written(
         ),
         (
             "2099-11-21 10:00,api,up,false,120",
-            "the time '2099-11-21 10:00' is in the future (2099-11-21T10:00:00Z); a "
+            "the time '2099-11-21 10:00' is in the future (2099-11-21 10:00 UTC); a "
             "file can only hold times up to now",
         ),
         (

@@ -950,7 +950,7 @@ def test_a_closed_jira_issue_without_an_update_time_ends_closed(project: Path) -
     [
         (
             "2099-11-21",
-            "reported_at '2099-11-21' is in the future (2099-11-21T00:00:00Z); a file "
+            "reported_at '2099-11-21' is in the future (2099-11-21 00:00 UTC); a file "
             "can only hold times up to now",
         ),
         (
@@ -989,7 +989,7 @@ def test_a_comment_dated_in_the_future_is_a_bad_row(project: Path) -> None:
 
     assert result.stderr == (
         "Error: noted.csv line 2: a comment's time '2099-01-01 10:00' is in the "
-        "future (2099-01-01T10:00:00Z); a file can only hold times up to now; "
+        "future (2099-01-01 10:00 UTC); a file can only hold times up to now; "
         "nothing was imported. Fix the file, or pass --skip-bad to import the rest\n"
     )
     assert _counts(project) == (0, 0)

@@ -253,11 +253,11 @@ def test_a_window_that_runs_backwards_is_refused(project: Path) -> None:
     )
 
     assert before_go_live.stderr == (
-        "Error: the go-live (2026-03-02T09:00:00Z) is not before --as-of "
-        "(2020-01-01T00:00:00Z); give a later --as-of or an earlier --since\n"
+        "Error: the go-live (2026-03-02 09:00 UTC) is not before --as-of "
+        "(2020-01-01 00:00 UTC); give a later --as-of or an earlier --since\n"
     )
     assert since_after.stderr.startswith(
-        "Error: --since (2026-03-05T00:00:00Z) is not before --as-of"
+        "Error: --since (2026-03-05 00:00 UTC) is not before --as-of"
     )
 
 

@@ -149,8 +149,8 @@ def test_close_on_a_new_issue_names_the_allowed_states(project: Path) -> None:
         (
             [],
             ("ack", "1", "--at", "2026-03-01 00:00"),
-            "Error: --at 2026-03-01T00:00:00Z is before issue 1 was reported "
-            "(2026-03-02T10:00:00Z); give a later time",
+            "Error: --at 2026-03-01 00:00 UTC is before issue 1 was reported "
+            "(2026-03-02 10:00 UTC); give a later time",
         ),
     ],
 )
@@ -177,7 +177,7 @@ def test_a_time_in_the_future_is_refused(project: Path) -> None:
     result = run("ack", "1", "--at", "2100-01-01 00:00", expect=2)
 
     assert result.stderr == (
-        "Error: --at 2100-01-01 00:00 is in the future (2100-01-01T00:00:00Z); give a "
+        "Error: --at 2100-01-01 00:00 is in the future (2100-01-01 00:00 UTC); give a "
         "time up to now\n"
     )
 
@@ -190,8 +190,8 @@ def test_a_move_before_the_last_change_of_state_is_refused(project: Path) -> Non
     run("comment", "1", "noted earlier", "--at", "2026-03-02 09:00")
 
     assert late.stderr == (
-        "Error: --at 2026-03-02T09:00:00Z is before issue 1's last change of state "
-        "(2026-03-02T10:00:00Z); a new state must come after it\n"
+        "Error: --at 2026-03-02 09:00 UTC is before issue 1's last change of state "
+        "(2026-03-02 10:00 UTC); a new state must come after it\n"
     )
 
 
@@ -283,9 +283,26 @@ def test_a_field_cannot_be_set_before_its_last_change(project: Path) -> None:
     )
 
     assert result.stderr == (
-        "Error: --at 2026-03-03T09:00:00Z is before issue 1's last change of "
-        "impact (2026-03-03T10:00:00Z); a new value must come after it\n"
+        "Error: --at 2026-03-03 09:00 UTC is before issue 1's last change of "
+        "impact (2026-03-03 10:00 UTC); a new value must come after it\n"
     )
     # A comment changes no field: it may be dated earlier.
     run("comment", "1", "Called the reporter", "--at", "2026-03-03 08:00")
     assert run("show", "1", "--format", "json").json()["issue"]["priority"] == "P2"
+
+
+def test_a_refusal_shows_times_in_the_configs_zone(isolated: Path) -> None:
+    run("init", "--go-live", "2026-03-02T08:00:00Z", "--tz", "Europe/Amsterdam")
+    run("log", "x", "--at", "2026-03-02 10:00")  # 09:00 UTC
+
+    early = run("ack", "1", "--at", "2026-03-02 09:30", expect=2)
+    future = run("ack", "1", "--at", "2100-07-01 12:00", expect=2)
+
+    assert early.stderr == (
+        "Error: --at 2026-03-02 09:30 CET is before issue 1 was reported "
+        "(2026-03-02 10:00 CET); give a later time\n"
+    )
+    assert future.stderr == (
+        "Error: --at 2100-07-01 12:00 is in the future (2100-07-01 12:00 CEST); "
+        "give a time up to now\n"
+    )

@@ -352,8 +352,8 @@ def test_show_refuses_clocks_before_the_issue_was_reported(project: Path) -> Non
     result = run("show", "1", "--as-of", "2026-03-03 09:00", expect=2)
 
     assert result.stderr == (
-        "Error: --as-of 2026-03-03T09:00:00Z is before issue 1 was reported "
-        "(2026-03-03T10:00:00Z); its clocks had not started\n"
+        "Error: --as-of 2026-03-03 09:00 UTC is before issue 1 was reported "
+        "(2026-03-03 10:00 UTC); its clocks had not started\n"
     )
 
 

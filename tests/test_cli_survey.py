@@ -106,8 +106,8 @@ def test_an_answer_before_its_issue_was_reported_is_refused(project: Path) -> No
     )
 
     assert result.stderr == (
-        "Error: --at 2026-03-02T10:00:00Z is before issue 1 was reported "
-        "(2026-03-03T10:00:00Z); an answer about it comes after\n"
+        "Error: --at 2026-03-02 10:00 UTC is before issue 1 was reported "
+        "(2026-03-03 10:00 UTC); an answer about it comes after\n"
     )
     assert _answers() == []
 
@@ -217,7 +217,7 @@ def test_answers_link_to_issues_by_number_or_ref(project: Path) -> None:
         (
             "a1,5,2099-11-21 10:00,,\n",
             "answers.csv line 2: answered_at: the time '2099-11-21 10:00' is in the "
-            "future (2099-11-21T10:00:00Z); a file can only hold times up to now",
+            "future (2099-11-21 10:00 UTC); a file can only hold times up to now",
             True,
         ),
         (
@@ -435,7 +435,7 @@ def test_an_answer_in_the_future_is_refused(project: Path) -> None:
     result = run("survey", "add", "1", "--score", "4", "--at", "2100-01-01", expect=2)
 
     assert result.stderr == (
-        "Error: --at 2100-01-01 is in the future (2100-01-01T00:00:00Z); give a time "
+        "Error: --at 2100-01-01 is in the future (2100-01-01 00:00 UTC); give a time "
         "up to now\n"
     )
 

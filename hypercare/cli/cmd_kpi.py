@@ -82,7 +82,7 @@ def kpi(
     Example: hypercare kpi --as-of "2026-03-16 09:00" --priority P2 --explain
     """
     from hypercare.core.measures import compute_kpis
-    from hypercare.core.when import to_iso
+    from hypercare.core.when import format_time
     from hypercare.errors import InputError
 
     check_format(fmt, KPI_FORMATS)
@@ -93,9 +93,10 @@ def kpi(
     start = env.when(since) if since else env.settings().go_live
     if start is not None and start >= end:
         flag = "--since" if since else "the go-live"
+        tz = env.settings().tz
         raise InputError(
-            f"{flag} ({to_iso(start)}) is not before --as-of ({to_iso(end)}); "
-            "give a later --as-of or an earlier --since"
+            f"{flag} ({format_time(start, tz)}) is not before --as-of "
+            f"({format_time(end, tz)}); give a later --as-of or an earlier --since"
         )
     kpis = compute_kpis(
         env.store(),
@@ -146,6 +147,7 @@ def survey_add(
         at=env.past(at),
         now=env.now(),
         actor=env.actor(by),
+        tz=env.settings().tz,
     )
     output.echo(f"Recorded answer {answer.id} ({scale} {score}) for issue {number}.")
 

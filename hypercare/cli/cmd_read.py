@@ -201,8 +201,9 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
     moment = env.as_of(as_of)
     if to_iso(moment) < issue.reported_at:
         raise InputError(
-            f"--as-of {to_iso(moment)} is before issue {issue.id} was reported "
-            f"({issue.reported_at}); its clocks had not started"
+            f"--as-of {format_time(moment, tz)} is before issue {issue.id} was "
+            f"reported ({format_time(issue.reported_at, tz)}); its clocks had not "
+            "started"
         )
     clocks = clocks_for(issue, events, env.settings(), moment)
     # The timeline is in the order things happened (--at), not the order they

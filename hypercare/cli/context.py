@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hypercare.config import Settings, find_config, load_settings
-from hypercare.core.when import CLOCK_SKEW, parse_when, to_iso
+from hypercare.core.when import CLOCK_SKEW, format_time, parse_when, to_iso
 from hypercare.errors import InputError, StoreError
 
 if TYPE_CHECKING:
@@ -112,7 +112,8 @@ class Env:
         moment = self.when(text)
         if moment > self._now + CLOCK_SKEW:
             raise InputError(
-                f"{flag} {text} is in the future ({to_iso(moment)}); give a time "
+                f"{flag} {text} is in the future "
+                f"({format_time(moment, self.settings().tz)}); give a time "
                 "up to now"
             )
         return moment
@@ -121,7 +122,10 @@ class Env:
         from hypercare.core.issues import Stamp
 
         return Stamp(
-            at=to_iso(self.past(at)), now=to_iso(self._now), actor=self.actor(by)
+            at=to_iso(self.past(at)),
+            now=to_iso(self._now),
+            actor=self.actor(by),
+            tz=self.settings().tz,
         )
 
     def close(self) -> None:

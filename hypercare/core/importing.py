@@ -66,6 +66,7 @@ from hypercare.core.when import (
     CLOCK_SKEW,
     MAX_YEAR,
     MIN_YEAR,
+    format_time,
     is_relative,
     parse_absolute,
     to_iso,
@@ -412,8 +413,8 @@ class TimeReader:
         stored = self._read(text)
         if stored > self.latest:
             raise UnfitTime(
-                f"'{text}' is in the future ({stored}); a file can only hold times "
-                "up to now"
+                f"'{text}' is in the future ({format_time(stored, self.tz)}); a file "
+                "can only hold times up to now"
             )
         self._cache[text] = stored
         return stored

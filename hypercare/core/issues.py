@@ -12,10 +12,12 @@ import itertools
 import json
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
 from hypercare.core.lifecycle import check_move, priority_for, reopen_changes
 from hypercare.core.text import check_one_line
+from hypercare.core.when import format_time
 from hypercare.errors import InputError, NotFoundError
 from hypercare.models import (
     CAUSES,
@@ -35,11 +37,15 @@ from hypercare.store.db import Store
 
 @dataclass(frozen=True)
 class Stamp:
-    """When a change happened, when it was recorded (UTC ISO), and by whom."""
+    """When a change happened, when it was recorded (UTC ISO), and by whom.
+
+    ``tz`` is the zone of the config, in which a refusal shows these times.
+    """
 
     at: str
     now: str
     actor: str
+    tz: ZoneInfo = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -451,22 +457,31 @@ def _check_field_order(
         if event["at"] > stamp.at:
             for name in fields & set(json.loads(event["changes"] or "{}")):
                 latest[name] = max(latest.get(name, ""), event["at"])
+    at = format_time(stamp.at, stamp.tz)
     if "status" in latest:
         raise InputError(
-            f"--at {stamp.at} is before issue {issue.id}'s last change of state "
-            f"({latest['status']}); a new state must come after it"
+            f"--at {at} is before issue {issue.id}'s last change of state "
+            f"({format_time(latest['status'], stamp.tz)}); a new state must come "
+            "after it"
         )
     if latest:
         name = min(latest)
         raise InputError(
-            f"--at {stamp.at} is before issue {issue.id}'s last change of "
-            f"{name} ({latest[name]}); a new value must come after it"
+            f"--at {at} is before issue {issue.id}'s last change of {name} "
+            f"({format_time(latest[name], stamp.tz)}); a new value must come after it"
         )
 
 
 def _check_at(issue: Issue, stamp: Stamp) -> None:
-    if stamp.at < issue.reported_at:
+    check_after_report(issue, stamp.at, stamp.tz)
+
+
+def check_after_report(
+    issue: Issue, at: str, tz: ZoneInfo, fix: str = "give a later time"
+) -> None:
+    """Refuse ``at`` (UTC ISO) before ``issue`` was reported; shown in ``tz``."""
+    if at < issue.reported_at:
         raise InputError(
-            f"--at {stamp.at} is before issue {issue.id} was reported "
-            f"({issue.reported_at}); give a later time"
+            f"--at {format_time(at, tz)} is before issue {issue.id} was reported "
+            f"({format_time(issue.reported_at, tz)}); {fix}"
         )

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypercare.config import Settings
 from hypercare.core.delivery import Outgoing, send_smtp, write_outbox
-from hypercare.core.issues import Stamp, get_issue
+from hypercare.core.issues import Stamp, check_after_report, get_issue
 from hypercare.core.text import one_line
 from hypercare.core.when import from_iso
 from hypercare.errors import ConfigError, DeliveryError, InputError, TransitionError
@@ -160,11 +160,7 @@ def prepare(
         raise InputError(f"unknown kind '{request.kind}'; use --kind {kinds}")
     issue = get_issue(store, request.issue_id)
     _check_kind(issue, request.kind)
-    if stamp.at < issue.reported_at:
-        raise InputError(
-            f"--at {stamp.at} is before issue {issue.id} was reported "
-            f"({issue.reported_at}); give a later time"
-        )
+    check_after_report(issue, stamp.at, stamp.tz)
     master = get_issue(store, issue.duplicate_of) if issue.duplicate_of else None
 
     recipients = [(issue, master)]

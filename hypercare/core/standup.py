@@ -117,8 +117,10 @@ def build_standup(
     start = since if since is not None else previous_standup(settings, as_of)
     until, after = to_iso(as_of), to_iso(start)
     if after >= until:
+        tz = settings.tz
         raise InputError(
-            f"--since {after} is not before --as-of {until}; give an earlier --since"
+            f"--since {format_time(start, tz)} is not before --as-of "
+            f"{format_time(as_of, tz)}; give an earlier --since"
         )
     conn = store.conn
 

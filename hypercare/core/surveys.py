@@ -115,18 +115,18 @@ def add_answer(
     at: datetime,
     now: datetime,
     actor: str,
+    tz: ZoneInfo,
 ) -> Answer:
-    """Record one answer about an issue; NotFoundError when the issue is unknown."""
-    from hypercare.core.issues import get_issue
+    """Record one answer about an issue; NotFoundError when the issue is unknown.
+
+    ``tz`` is the config's zone, in which a refusal shows times.
+    """
+    from hypercare.core.issues import check_after_report, get_issue
 
     check_score(score, scale)
     answered_at = to_iso(at)
     issue = get_issue(store, issue_id)
-    if answered_at < issue.reported_at:
-        raise InputError(
-            f"--at {answered_at} is before issue {issue_id} was reported "
-            f"({issue.reported_at}); an answer about it comes after"
-        )
+    check_after_report(issue, answered_at, tz, "an answer about it comes after")
     text = comment.strip() if comment and comment.strip() else None
     row: dict[str, Any] = {
         "issue_id": issue_id,

@@ -213,8 +213,8 @@ def parse_recorded(
     moment = parse_absolute(text, tz=tz, day_first=day_first)
     if moment > now + CLOCK_SKEW:
         raise InputError(
-            f"the time '{text}' is in the future ({to_iso(moment)}); a file can "
-            "only hold times up to now"
+            f"the time '{text}' is in the future ({format_time(moment, tz)}); a "
+            "file can only hold times up to now"
         )
     return moment
 
