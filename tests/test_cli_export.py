@@ -527,3 +527,123 @@ def test_output_in_a_missing_folder_names_the_path_given(small: Path) -> None:
         "Error: nowhere/backup.jsonl: no such file or folder; check the path and "
         "that its folder exists\n"
     )
+
+
+def test_output_to_dev_stdout_appends_to_what_stdout_is(small: Path) -> None:
+    import subprocess
+    import sys
+
+    (small / "log.txt").write_text("before\n")
+    with (small / "log.txt").open("a") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-m", "hypercare", "export", "-o", "/dev/stdout"],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+
+    assert done.returncode == 0, done.stderr
+    lines = (small / "log.txt").read_text().splitlines()
+    assert lines[0] == "before"
+    assert json.loads(lines[1])["format"] == "hypercare-jsonl"
+
+
+def test_output_to_dev_stdout_goes_down_a_pipe(small: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "hypercare", "export", "-o", "/dev/stdout"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[0])["format"] == "hypercare-jsonl"
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("hypercare.db", "database"),
+        ("hypercare.db-wal", "database"),
+        ("hypercare.toml", "config"),
+    ],
+)
+def test_output_over_this_hypercares_own_files_is_refused(
+    small: Path, name: str, what: str
+) -> None:
+    before = (small / "hypercare.toml").read_bytes()
+
+    result = run("export", "--output", name, expect=2)
+
+    assert result.stderr == (
+        f"Error: {name} is this hypercare's {what}; give --output another file\n"
+    )
+    assert (small / "hypercare.toml").read_bytes() == before
+    run("list")  # the database still opens
+
+
+def test_a_replaced_output_keeps_the_old_files_permissions(small: Path) -> None:
+    (small / "private.jsonl").write_text("old\n")
+    (small / "private.jsonl").chmod(0o600)
+
+    run("export", "--output", "private.jsonl")
+
+    assert (small / "private.jsonl").stat().st_mode & 0o777 == 0o600
+    assert (small / "private.jsonl").read_text() != "old\n"
+
+
+def test_a_file_with_another_hard_link_is_written_in_place(small: Path) -> None:
+    (small / "a.jsonl").write_text("old\n")
+    (small / "b.jsonl").hardlink_to(small / "a.jsonl")
+
+    run("export", "--output", "a.jsonl")
+
+    assert (small / "a.jsonl").stat().st_nlink == 2
+    assert (small / "b.jsonl").read_text() == (small / "a.jsonl").read_text()
+    assert (small / "b.jsonl").read_text().startswith('{"table": "_export"')
+
+
+def test_an_output_name_as_long_as_the_system_allows_is_written(small: Path) -> None:
+    name = "a" * 250 + ".json"  # 255 bytes, the longest a name may be
+
+    run("export", "--output", name)
+
+    assert (small / name).read_text().startswith('{"table": "_export"')
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("loop", "loop is a link that leads back to itself; give a file"),
+        ("new/", "new/ is a folder; give the path of a file"),
+        (
+            "",
+            "Invalid value for '--output' / '-o': give a file name, or - for "
+            "standard output (see 'hypercare export --help')",
+        ),
+    ],
+)
+def test_an_output_that_is_not_a_file_is_refused(
+    small: Path, path: str, message: str
+) -> None:
+    (small / "loop").symlink_to(small / "loop")
+
+    result = run("export", "--output", path, expect=2)
+
+    assert result.stderr == f"Error: {message}\n"
+    assert (small / "loop").is_symlink()
+    assert not (small / "new").exists()
+    assert not [p for p in small.iterdir() if p.name.endswith(".part")]
+
+
+def test_an_error_line_quotes_a_line_break_as_typed(small: Path) -> None:
+    result = run("export", "--output", "nowhere\nelse/x.jsonl", expect=2)
+
+    assert result.stderr == (
+        "Error: nowhere\\nelse/x.jsonl: no such file or folder; check the path and "
+        "that its folder exists\n"
+    )

@@ -173,7 +173,7 @@ def test_every_empty_section_says_so_in_one_line(project: Path) -> None:
 
 def test_output_writes_the_file(hostile: Path) -> None:
     result = run("standup", "--as-of", AS_OF, "--format", "md", "-o", "standup.md")
-    assert result.stdout == "Wrote standup.md\n"
+    assert (result.stdout, result.stderr) == ("", "Wrote standup.md\n")
     assert Path("standup.md").read_text(encoding="utf-8").startswith("# Stand-up: Test")
 
 
@@ -197,8 +197,9 @@ def test_output_writes_the_file(hostile: Path) -> None:
         ),
         (
             ("--format", "md", "--output", "missing/standup.md"),
-            "Error: cannot write missing/standup.md (No such file or directory); give "
-            "--output a path in a folder that exists and is writable",
+            # Worded as every --output is: the central OSError message.
+            "Error: missing/standup.md: no such file or folder; check the path and "
+            "that its folder exists",
         ),
     ],
 )

@@ -7,6 +7,7 @@ unexpected is a bug, exit 3, with a traceback only under ``--debug``.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -110,7 +111,13 @@ def _named_command(ctx: Any) -> str:
 
 
 def _describe_os_error(exc: OSError) -> str:
-    where = exc.filename if exc.filename is not None else "a file"
+    where = exc.filename if exc.filename is not None else "the output"
+    if exc.errno == errno.ENOSPC:
+        return f"no space left to write {where}; free some space and try again"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"{where}: the name is too long; give a shorter file name"
+    if exc.errno == errno.ELOOP:
+        return f"{where} is a link that leads back to itself; give a file"
     if isinstance(exc, IsADirectoryError):
         return f"{where} is a folder; give the path of a file"
     if isinstance(exc, FileNotFoundError):
@@ -346,6 +353,22 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+def _end_on_terminate() -> None:
+    """SIGTERM and SIGHUP end a command the way Ctrl-C does, cleanups run.
+
+    Python's default is to die at once, which would leave an --output's
+    half-written file beside the real one. The exit status is the shell's
+    128 + the signal's number.
+    """
+    import signal  # already loaded by the standard library at start-up
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+
+
 # True while the cycle collector is paused for start-up (see hypercare.__main__).
 _gc_paused = False
 
@@ -368,6 +391,7 @@ def main(gc_paused: bool = False) -> None:
     global _gc_paused
     _gc_paused = gc_paused
     _open_closed_streams()
+    _end_on_terminate()
     try:
         build_app(_command_name(sys.argv[1:]))()
     except KeyboardInterrupt:

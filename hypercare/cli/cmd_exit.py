@@ -207,9 +207,7 @@ def _write(text: str, output_file: str | None) -> None:
     if output_file is None:
         output.echo(text.rstrip("\n"))
         return
-    with output.replacing(output_file) as handle:
-        handle.write(text)
-    output.echo_err(f"Wrote {output_file}")
+    output.write_file(output_file, text)
 
 
 def signoff(
@@ -386,7 +384,7 @@ def export(
     with output.replacing(output_file) as handle:
         for line in lines:
             handle.write(line + "\n")
-    output.echo_err(f"Wrote {output_file}")
+    output.wrote(output_file)
 
 
 def import_metrics(

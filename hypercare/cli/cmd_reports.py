@@ -18,7 +18,6 @@ from hypercare.cli.options import (
     Since,
     check_format,
 )
-from hypercare.errors import InputError
 
 if TYPE_CHECKING:
     from hypercare.core.brief import Brief
@@ -106,15 +105,7 @@ def _emit(
     if output_file is None:
         output.echo(text)
         return
-    try:
-        with output.replacing(output_file) as handle:
-            handle.write(text + "\n")
-    except OSError as exc:
-        raise InputError(
-            f"cannot write {output_file} ({exc.strerror}); give --output a path "
-            "in a folder that exists and is writable"
-        ) from None
-    output.echo(f"Wrote {output_file}")
+    output.write_file(output_file, text + "\n")
 
 
 def register(app: typer.Typer) -> None:

@@ -72,6 +72,22 @@ class Env:
             self._store = open_store(self.db_path())
         return self._store
 
+    def refuse_own_file(self, path: str) -> None:
+        """InputError when ``path`` is this hypercare's database or config.
+
+        An --output over them would leave a hypercare that cannot be opened.
+        """
+        target = os.path.realpath(path)
+        db = self.opened_db()
+        own: list[tuple[str, Path | None]] = [("config", self.config_path())]
+        if db is not None:
+            own += [("database", Path(f"{db}{end}")) for end in ("", "-wal", "-shm")]
+        for what, file in own:
+            if file is not None and os.path.realpath(file) == target:
+                raise InputError(
+                    f"{path} is this hypercare's {what}; give --output another file"
+                )
+
     def opened_db(self) -> Path | None:
         """The database this command has opened, if it got that far."""
         return self._store.path if self._store is not None else None

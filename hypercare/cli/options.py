@@ -86,6 +86,8 @@ TextFormat = Annotated[
 
 
 def _dash_is_stdout(value: str | None) -> str | None:
+    if value == "":
+        raise typer.BadParameter("give a file name, or - for standard output")
     return None if value == "-" else value
 
 

@@ -14,16 +14,19 @@ programs.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypercare.core.text import visible
+from hypercare.cli.context import current as current_env
+from hypercare.core.text import escaped_line, visible
 from hypercare.core.when import local_times
 
 FORMATS_TABULAR = ("table", "json", "csv", "md")
@@ -58,11 +61,12 @@ def echo_err(text: str) -> None:
 
 
 def error(message: str) -> None:
-    echo_err(f"Error: {message}")
+    # One line, always: a typed value with a line break is shown as \\n.
+    echo_err(f"Error: {escaped_line(message)}")
 
 
 def warn(message: str) -> None:
-    echo_err(f"Warning: {message}")
+    echo_err(f"Warning: {escaped_line(message)}")
 
 
 def emit_json(data: Any) -> None:
@@ -226,7 +230,19 @@ def write_chunks(chunks: Iterable[str], path: str | None = None) -> None:
         return
     with replacing(path) as handle:
         _write_batched(chunks, handle)
-    echo(f"Wrote {path}")
+    wrote(path)
+
+
+def write_file(path: str, text: str) -> None:
+    """Write ``text`` to the ``--output`` file ``path``, whole or not at all."""
+    with replacing(path) as handle:
+        handle.write(text)
+    wrote(path)
+
+
+def wrote(path: str) -> None:
+    """Say on stderr that ``path`` was written (stdout may carry other output)."""
+    echo_err(f"Wrote {escaped_line(path)}")
 
 
 @contextmanager
@@ -236,30 +252,99 @@ def replacing(path: str) -> Iterator[Any]:
     The text goes to a new file beside ``path`` that is renamed over it at
     the end, so a failure or Ctrl-C half-way leaves the old file as it was
     and no half-written one (a cut-off export would read back as a smaller,
-    valid one). Through a symbolic link the file it points to is replaced;
-    a device or pipe (``/dev/stdout``) is written directly.
+    valid one). The new file keeps the old one's permissions, and a link is
+    followed to the file it names. ``/dev/stdout`` and ``/dev/stderr`` are
+    the streams themselves (appended to a file, into a pipe). Where a rename
+    would not do what writing to ``path`` does, the file is written in
+    place, as the shell would: a device or pipe, a file with other hard
+    links, a file in a folder that cannot be written. This hypercare's
+    database and config are refused: an export over hypercare.db would
+    destroy it.
     """
-    target = os.path.realpath(path)
-    if os.path.exists(target) and not os.path.isfile(target):
+    if path.endswith(os.sep):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
+    given = os.path.abspath(path)
+    if given in _STANDARD_STREAMS:
+        # The stream itself, as it is: appended to a file, into a pipe.
+        yield _STANDARD_STREAMS[given]()
+        return
+    if given.startswith(("/dev/", "/proc/")):
+        with open(path, "w", encoding="utf-8") as direct:  # a device, a descriptor
+            yield direct
+        return
+    current_env().refuse_own_file(path)
+    target = _followed(path)
+    try:
+        info: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not _is_replaceable(info):
         with open(target, "w", encoding="utf-8") as direct:
             yield direct
         return
-    folder, name = os.path.split(target)
-    part = os.path.join(folder, f".{name}.{os.getpid()}.part")
+    if info is not None and not os.access(target, os.W_OK):
+        # The shell would refuse to write it; so does a rename, here.
+        raise PermissionError(errno.EACCES, "Permission denied", path)
+    import tempfile  # only for --output: it costs every command's start-up
+
+    folder = os.path.dirname(target) or "."
     try:
-        # 0o666 less the umask: the same permissions a plain open() gives.
-        descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        # Name the file the user gave, not the one made beside it.
-        raise OSError(exc.errno, exc.strerror, path) from None
+        descriptor, part = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+    except (PermissionError, OSError) as exc:
+        if info is None or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise OSError(exc.errno, exc.strerror, path) from None
+        # A file that may be written in a folder that may not: in place.
+        with open(target, "w", encoding="utf-8") as direct:
+            yield direct
+        return
     try:
+        os.chmod(part, stat.S_IMODE(info.st_mode) if info else _new_file_mode())
         with open(descriptor, "w", encoding="utf-8") as handle:
             yield handle
         os.replace(part, target)
+    except OSError as exc:
+        with suppress(OSError):
+            os.unlink(part)
+        # Name the file the user gave, not the one made beside it.
+        raise OSError(exc.errno, exc.strerror, path) from None
     except BaseException:
         with suppress(OSError):
             os.unlink(part)
         raise
+
+
+def _followed(path: str) -> str:
+    """The file ``path`` names, through any links; OSError for a link loop."""
+    if not os.path.islink(path):
+        return path
+    try:
+        return os.path.realpath(path, strict=True)
+    except FileNotFoundError:
+        return os.path.realpath(path)  # a link to a file not made yet
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path) from None
+
+
+_STANDARD_STREAMS = {
+    "/dev/stdout": lambda: sys.stdout,
+    "/dev/fd/1": lambda: sys.stdout,
+    "/proc/self/fd/1": lambda: sys.stdout,
+    "/dev/stderr": lambda: sys.stderr,
+    "/dev/fd/2": lambda: sys.stderr,
+    "/proc/self/fd/2": lambda: sys.stderr,
+}
+
+
+def _is_replaceable(info: os.stat_result) -> bool:
+    """Whether a rename over the file would do what writing to it does."""
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1
+
+
+def _new_file_mode() -> int:
+    """The permissions open() gives a new file: 0o666 less the umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _write_batched(chunks: Iterable[str], handle: Any, size: int = 1 << 16) -> None:

@@ -43,6 +43,18 @@ def one_line(text: str) -> str:
     return " ".join(visible(text).split())
 
 
+_LINE_ENDS = {ord("\n"): "\\n", ord("\r"): "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def escaped_line(text: str) -> str:
+    """``text`` visible and on one line, its line breaks written as ``\\n``.
+
+    For messages that quote what was typed: ``'a\\nb' is not ...`` shows
+    exactly what was given, and stays one line.
+    """
+    return visible(text).translate(_LINE_ENDS)
+
+
 def is_one_line(text: str) -> bool:
     """Whether ``text`` shows as one line with something visible on it.
 
