@@ -218,3 +218,50 @@ def test_an_empty_file_given_as_the_database_is_refused(project: Path) -> None:
         "to create one or pass --db with a hypercare database\n"
     )
     assert (project / "empty.db").stat().st_size == 0
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["log", "--help"]])
+def test_help_into_a_full_disk_is_one_line(args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "hypercare", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+
+    assert done.returncode == ExitCode.BAD_INPUT
+    assert done.stderr == (
+        "Error: no space left to write the output; free some space and try again\n"
+    )
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["log", "--help"]])
+def test_help_into_a_pipe_closed_early_is_not_an_error(args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
+    reader.wait()  # the reader is gone before anything is written
+    assert reader.stdin is not None
+    done = subprocess.run(
+        [sys.executable, "-m", "hypercare", *args],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    reader.stdin.close()
+
+    assert (done.returncode, done.stderr) == (ExitCode.OK, "")
+
+
+def test_a_group_without_its_command_shows_its_help() -> None:
+    result = run("import", expect=2)
+
+    assert result.stderr.startswith("Usage: hypercare import [OPTIONS] COMMAND")
+    assert "Error:" not in result.stderr

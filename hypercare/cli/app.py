@@ -39,16 +39,14 @@ class _Group(TyperGroup):
             # stopped, which is neither a failed check nor bad input.
             output.echo_err("Interrupted.")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
-        except (typer.Exit, KeyboardInterrupt):
-            raise
+        except (typer.Exit, KeyboardInterrupt, NoArgsIsHelpError):
+            raise  # a bare group (`hypercare import`) shows its help, as asked
         except UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else _named_command(ctx)
             raise _usage_error(exc, where) from None
         except BrokenPipeError:
             # The reader went away (`hypercare export | head`): not an error.
-            # Point stdout at devnull so the final flush cannot fail again.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _quiet_stdout()
             raise typer.Exit(ExitCode.OK) from None
         except OSError as exc:
             # A path the user gave that cannot be read or written: a missing
@@ -87,11 +85,24 @@ class _Group(TyperGroup):
             raise  # bare `hypercare`: show the help, as asked
         except UsageError as exc:
             raise _usage_error(exc, "hypercare") from None
+        except BrokenPipeError:
+            # `hypercare --help | head`: the reader has what it wanted.
+            _quiet_stdout()
+            raise typer.Exit(ExitCode.OK) from None
+        except OSError as exc:  # --help or --version into a full disk
+            output.error(_describe_os_error(exc))
+            raise typer.Exit(ExitCode.BAD_INPUT) from None
 
     def list_commands(self, ctx: Any) -> list[str]:
         # Commands in the order they were registered, which follows the
         # flow of an issue, rather than alphabetically.
         return list(self.commands)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so the final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _usage_error(exc: UsageError, where: str) -> typer.Exit:
