@@ -956,6 +956,26 @@ def test_github_actions_annotations_and_job_summary(
     assert "| trained | FAIL | missing | signed |" in text
 
 
+def test_a_job_summary_that_cannot_be_written_leaves_the_verdict(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(project / "gone" / "summary.md"))
+    set_criteria(project, NO_P1)
+
+    # No P1 data yet: the gate says unknown, exit 1; not 2 for the summary.
+    result = run(
+        "exit-check", "--as-of", "2026-03-05 11:00", "--format", "json", expect=1
+    )
+
+    assert result.json()["status"] == "fail"
+    assert result.stderr.splitlines()[-1] == (
+        "Warning: could not add the job summary to GITHUB_STEP_SUMMARY "
+        f"({project / 'gone' / 'summary.md'}: No such file or directory); the "
+        "exit check is unaffected"
+    )
+
+
 def test_no_annotations_outside_github_actions(project: Path) -> None:
     set_criteria(
         project, {"name": "trained", "rule": "signoff", "signoff": "support-trained"}

@@ -197,9 +197,16 @@ def _github(result: Verdict, tz: ZoneInfo, *, stdout_is_data: bool) -> None:
         (output.echo_err if stdout_is_data else output.echo)(line)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(
-                criteria.to_markdown(result, escape=output.md_escape, tz=tz) + "\n"
+        table = criteria.to_markdown(result, escape=output.md_escape, tz=tz)
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(table + "\n")
+        except OSError as exc:
+            # The job summary is a courtesy; the gate's answer is the exit
+            # status, which a runner's broken summary file must not change.
+            output.warn(
+                f"could not add the job summary to GITHUB_STEP_SUMMARY "
+                f"({summary}: {exc.strerror}); the exit check is unaffected"
             )
 
 
