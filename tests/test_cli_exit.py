@@ -798,6 +798,28 @@ def _sample_count(project: Path) -> int:
     return count
 
 
+def test_one_check_at_one_time_twice_with_other_values_is_a_bad_row(
+    project: Path,
+) -> None:
+    (project / "samples.csv").write_text(
+        "timestamp,check,status\n"
+        "2026-03-05 11:00,web,down\n"
+        "2026-03-05 11:00,web,down\n"  # the same sample again: one sample
+        "2026-03-05 11:00,web,up\n",
+        encoding="utf-8",
+    )
+
+    refused = run("import", "metrics", "samples.csv", expect=2)
+    kept = run("import", "metrics", "samples.csv", "--skip-bad")
+
+    assert refused.stderr == (
+        "Error: samples.csv line 4: check web at 2026-03-05 11:00 UTC was already "
+        f"given on line 2 with other values; keep one of them{REFUSED}\n"
+    )
+    assert kept.stdout.startswith("Read 2 samples: 1 added, 1 already there.\n")
+    assert _sample_count(project) == 1
+
+
 def test_a_dry_run_counts_the_samples_and_writes_nothing(project: Path) -> None:
     write_samples(project / "samples.csv", down=0, total=10)
 

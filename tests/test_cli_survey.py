@@ -153,8 +153,8 @@ def test_three_answers_and_a_blank_give_66_7_percent(project: Path) -> None:
 
 
 def test_answers_link_to_issues_by_number_or_ref(project: Path) -> None:
-    run("log", "one", "--ref", "INC-9")
-    run("log", "two")
+    run("log", "one", "--ref", "INC-9", "--at", "2026-03-02 10:00")
+    run("log", "two", "--at", "2026-03-02 10:00")
     _write("map.toml", SMALL_MAPPING)
     _write(
         "answers.csv",
@@ -479,6 +479,30 @@ def test_skip_bad_imports_the_other_answers_and_lists_the_bad(project: Path) -> 
     assert [row[2] for row in _answers()] == [5, 4]
 
 
+def test_an_imported_answer_before_its_issue_was_reported_is_a_bad_row(
+    project: Path,
+) -> None:
+    run("log", "one", "--ref", "INC-9", "--at", "2026-03-03 09:00")
+    _write("map.toml", SMALL_MAPPING)
+    _write(
+        "answers.csv",
+        "answer,score,answered,comment,ticket\n"
+        "a1,5,2026-03-03 10:00,,INC-9\n"
+        "a2,3,2026-03-03 08:59,,1\n",
+    )
+
+    refused = run("import", "survey", "answers.csv", "-m", "map.toml", expect=2)
+    skipped = run("import", "survey", "answers.csv", "-m", "map.toml", "--skip-bad")
+
+    assert refused.stderr == (
+        "Error: answers.csv line 3: answered_at 2026-03-03 08:59 UTC is before "
+        "issue 1 was reported (2026-03-03 09:00 UTC); an answer about it comes "
+        f"after{REFUSED}\n"
+    )
+    assert "line 3: answered_at 2026-03-03 08:59 UTC is before" in skipped.stdout
+    assert [row[2] for row in _answers()] == [5]
+
+
 def test_a_dry_run_says_nothing_was_written(project: Path) -> None:
     _write("map.toml", SMALL_MAPPING)
     _write("answers.csv", "answer,score,answered,comment,ticket\na1,5,2026-03-03,,\n")
@@ -488,3 +512,14 @@ def test_a_dry_run_says_nothing_was_written(project: Path) -> None:
     assert out.endswith("\nDry run: nothing was written.\n")
     assert out.startswith("Would import 1 answer from 1 row of answers.csv")
     assert _answers() == []
+
+
+def test_an_empty_survey_file_is_named_so(project: Path) -> None:
+    _write("map.toml", SMALL_MAPPING)
+    _write("answers.csv", "")
+
+    result = run("import", "survey", "answers.csv", "-m", "map.toml", expect=2)
+
+    assert result.stderr == (
+        "Error: answers.csv is empty; give a CSV file with a header row\n"
+    )

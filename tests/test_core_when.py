@@ -10,6 +10,7 @@ import pytest
 from hypercare.core.when import (
     format_span,
     format_time,
+    parse_absolute,
     parse_duration,
     parse_when,
     to_iso,
@@ -331,3 +332,21 @@ def test_an_offset_of_14_hours_is_read() -> None:
     moment = parse_when("2026-03-02T10:00:00+14:00", now=NOW, tz=BERLIN, day_first=True)
 
     assert to_iso(moment) == "2026-03-01T20:00:00Z"
+
+
+def test_an_unreadable_time_offers_the_forms_its_place_accepts() -> None:
+    with pytest.raises(InputError) as typed:
+        parse_when("soonish", now=NOW, tz=BERLIN, day_first=True)
+    with pytest.raises(InputError) as in_file:
+        parse_absolute("soonish", tz=BERLIN, day_first=True)
+
+    assert str(typed.value) == (
+        "cannot read the time 'soonish': use ISO 8601 (2026-03-05 14:30), a written "
+        "date (5 Mar 2026 14:30) or a relative form (now, 2h ago, 72h, yesterday "
+        "09:00)"
+    )
+    # A file's times are absolute: a relative form would be refused there.
+    assert str(in_file.value) == (
+        "cannot read the time 'soonish': use ISO 8601 (2026-03-05 14:30) or a "
+        "written date (5 Mar 2026)"
+    )

@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 from hypercare.core.importing import BadRow, DryRunRollback, open_text, refused
 from hypercare.core.text import is_one_line
-from hypercare.core.when import parse_recorded, to_iso
+from hypercare.core.when import format_time, parse_recorded, to_iso
 from hypercare.errors import ImportRowError, InputError
 from hypercare.store import exit as rows
 from hypercare.store.db import Store
@@ -117,11 +117,14 @@ def import_samples(
 
     samples: list[dict[str, Any]] = []
     bad: list[BadRow] = []
+    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}  # (check, at)
     for line, record in _records(path):
         try:
             if isinstance(record, ImportRowError):
                 raise record
-            samples.append(_sample(line, record, read_time, path))
+            sample = _sample(line, record, read_time, path)
+            _check_repeat(sample, line, seen, path, tz)
+            samples.append(sample)
         except ImportRowError as exc:
             if not skip_bad:
                 raise refused(str(exc)) from None
@@ -138,6 +141,31 @@ def import_samples(
     except DryRunRollback:
         pass
     return ImportSummary(len(samples), added, tuple(bad), is_dry_run)
+
+
+def _check_repeat(
+    sample: dict[str, Any],
+    line: int,
+    seen: dict[tuple[str, str], tuple[int, dict[str, Any]]],
+    path: Path,
+    tz: ZoneInfo,
+) -> None:
+    """Refuse a second, different sample of one check at one time in a file.
+
+    Samples are unique per check and time, so the later one would be lost
+    without a word; the same sample twice is one sample given twice.
+    """
+    key = (sample["check_name"], sample["at"])
+    if key not in seen:
+        seen[key] = (line, sample)
+        return
+    first_line, first = seen[key]
+    if first != sample:
+        raise ImportRowError(
+            f"{path} line {line}: check {sample['check_name']} at "
+            f"{format_time(sample['at'], tz)} was already given on line {first_line} "
+            "with other values; keep one of them"
+        )
 
 
 def uptime(store: Store, check: str, since: datetime, until: datetime) -> Share:

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
 from hypercare.core.importing import BadRow, csv_problem, refused, whole_number
-from hypercare.core.when import parse_recorded, to_iso, zone
+from hypercare.core.when import format_time, parse_recorded, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError
 from hypercare.models import SURVEY_SCALES
 from hypercare.store import surveys as sql
@@ -340,6 +340,9 @@ def _checked_records(
     # last field that silently swallows every line after it.
     reader = csv.DictReader(handle, delimiter=mapping.delimiter, strict=True)
     header = reader.fieldnames or []
+    if not header:
+        # As the help-desk imports say it.
+        raise InputError(f"{path} is empty; give a CSV file with a header row")
     missing = [
         name
         for names in mapping.columns.values()
@@ -409,17 +412,27 @@ def _answer_row(
     ref = value("id")
     if not ref:
         raise fail(f"the answer id ({', '.join(mapping.columns['id'])}) is empty")
+    answered_at = _moment(
+        value("answered_at"), "answered_at", fail, settings, tz, now, required=True
+    )
+    issue_id = _issue(value("issue"), by_ref, store, fail)
+    reported = sql.reported_at(store.conn, issue_id) if issue_id else None
+    if reported is not None and answered_at is not None and answered_at < reported:
+        # As 'survey add' refuses it: an answer about an issue comes after it.
+        raise fail(
+            f"answered_at {format_time(answered_at, tz)} is before issue {issue_id} "
+            f"was reported ({format_time(reported, tz)}); an answer about it comes "
+            "after"
+        )
     return {
         "external_ref": ref,
         "scale": scale,
         "score": score,
-        "answered_at": _moment(
-            value("answered_at"), "answered_at", fail, settings, tz, now, required=True
-        ),
+        "answered_at": answered_at,
         "sent_at": _moment(value("sent_at"), "sent_at", fail, settings, tz, now),
         "comment": value("comment") or None,
         "respondent": value("respondent") or None,
-        "issue_id": _issue(value("issue"), by_ref, store, fail),
+        "issue_id": issue_id,
     }
 
 

@@ -45,6 +45,8 @@ ACCEPTED = (
     "use ISO 8601 (2026-03-05 14:30), a written date (5 Mar 2026 14:30) "
     "or a relative form (now, 2h ago, 72h, yesterday 09:00)"
 )
+# A file's times are absolute: the relative forms are not offered there.
+ACCEPTED_IN_FILES = "use ISO 8601 (2026-03-05 14:30) or a written date (5 Mar 2026)"
 # Longer spans are typing mistakes, and datetime arithmetic overflows soon
 # after (timedelta stops at 999999999 days).
 MAX_SPAN = timedelta(days=36500)
@@ -245,14 +247,15 @@ def _read(
     ``now`` None means a time from a file: relative forms are refused and a
     repeated local time is read as its first pass.
     """
+    accepted = ACCEPTED if now is not None else ACCEPTED_IN_FILES
     raw = text.strip()
     if not raw:
-        raise InputError(f"cannot read an empty time: {ACCEPTED}")
+        raise InputError(f"cannot read an empty time: {accepted}")
     if raw[0] in "+-":
         unsigned = re.sub(r"\s+ago$", "", raw[1:].strip(), flags=re.I)
         raise InputError(
             f"cannot read the time '{text}' (a sign is not a direction; "
-            f"write '{unsigned} ago'): {ACCEPTED}"
+            f"write '{unsigned} ago'): {accepted}"
         )
     try:
         try:
@@ -264,7 +267,7 @@ def _read(
                 raise
             moment = repeated.first
         if moment is None:
-            raise InputError(f"cannot read the time '{text}': {ACCEPTED}")
+            raise InputError(f"cannot read the time '{text}': {accepted}")
         if abs(moment.utcoffset() or timedelta(0)) > _MAX_OFFSET:
             raise _Refused(_OFFSET_RANGE)
         _check_year(moment.year)
@@ -273,7 +276,7 @@ def _read(
         raise InputError(f"cannot read the time '{text}': {exc}") from None
     except OverflowError:
         raise InputError(
-            f"cannot read the time '{text}': a number in it is too large; {ACCEPTED}"
+            f"cannot read the time '{text}': a number in it is too large; {accepted}"
         ) from None
     except ValueError as exc:
         reason = str(exc).split("\n")[0]
@@ -283,7 +286,7 @@ def _read(
                 f"cannot read the time '{text}': {_OFFSET_RANGE}"
             ) from None
         raise InputError(
-            f"cannot read the time '{text}' ({reason}): {ACCEPTED}"
+            f"cannot read the time '{text}' ({reason}): {accepted}"
         ) from None
 
 

@@ -57,6 +57,14 @@ def issue_ids_by_ref(conn: sqlite3.Connection) -> dict[str, int]:
     return {row[0]: row[1] for row in rows}
 
 
+def reported_at(conn: sqlite3.Connection, issue_id: int) -> str | None:
+    """When the issue was reported (UTC ISO); None when there is no such issue."""
+    row = conn.execute(
+        "SELECT reported_at FROM issues WHERE id = ?", (issue_id,)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def issue_exists(conn: sqlite3.Connection, issue_id: int) -> bool:
     row = conn.execute("SELECT 1 FROM issues WHERE id = ?", (issue_id,)).fetchone()
     return row is not None
