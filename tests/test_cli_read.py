@@ -452,3 +452,24 @@ def test_what_is_not_an_issue_number_is_named_so(
         f"Error: Invalid value for '{name}': '{typed}' is not an issue number; give "
         f"the number 'hypercare list' shows (see 'hypercare {where} --help')\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "where"),
+    [
+        (["list", "--limit", "x"], "'--limit' / '-n'", "list"),
+        (["survey", "add", "1", "--score", "4.5"], "'--score' / '-s'", "survey add"),
+    ],
+)
+def test_what_is_not_a_count_or_score_is_named_so(
+    project: Path, args: list[str], flag: str, where: str
+) -> None:
+    run("log", "x")
+
+    result = run(*args, expect=2)
+
+    typed = args[-1]
+    assert result.stderr == (
+        f"Error: Invalid value for {flag}: '{typed}' is not a whole number, like 5 "
+        f"(see 'hypercare {where} --help')\n"
+    )

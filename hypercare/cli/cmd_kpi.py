@@ -23,6 +23,7 @@ from hypercare.cli.options import (
     as_table,
     check_format,
     one_of,
+    whole_number,
 )
 from hypercare.core.when import format_span, format_time
 from hypercare.core.words import counted
@@ -120,6 +121,7 @@ def survey_add(
             "-s",
             help=f"The answer: {_score_ranges()}.",
             show_default=False,
+            parser=whole_number,
         ),
     ],
     scale: Annotated[

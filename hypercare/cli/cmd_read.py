@@ -11,7 +11,14 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import AsOf, IssueNumber, TableFormat, check_format, one_of
+from hypercare.cli.options import (
+    AsOf,
+    IssueNumber,
+    TableFormat,
+    check_format,
+    one_of,
+    whole_number,
+)
 from hypercare.core.when import format_span, format_time, local_times, to_iso
 from hypercare.errors import InputError
 from hypercare.models import (
@@ -109,7 +116,8 @@ def list_(
         bool, typer.Option("--desc", help="Sort in descending order.")
     ] = False,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", help="At most N issues.")
+        int | None,
+        typer.Option("--limit", "-n", help="At most N issues.", parser=whole_number),
     ] = None,
     fmt: TableFormat = "table",
 ) -> None:

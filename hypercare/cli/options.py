@@ -19,14 +19,32 @@ def one_of(values: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
+def _digits(text: str) -> int | None:
+    """``text`` as a whole number of ASCII digits (blanks around), else None."""
+    digits = text.strip()
+    return int(digits) if digits.isascii() and digits.isdigit() else None
+
+
 def issue_number(text: str) -> int:
     """An issue number as typed; a usage error that says so for anything else."""
-    digits = text.strip()
-    if digits.isascii() and digits.isdigit():
-        return int(digits)
-    raise typer.BadParameter(
-        f"'{text}' is not an issue number; give the number 'hypercare list' shows"
-    )
+    number = _digits(text)
+    if number is None:
+        raise typer.BadParameter(
+            f"'{text}' is not an issue number; give the number 'hypercare list' shows"
+        )
+    return number
+
+
+def whole_number(text: str) -> int:
+    """A count or a score as typed; a usage error that says so for anything else.
+
+    A minus sign is read, so the command can say which numbers it takes.
+    """
+    sign, digits = (-1, text.strip()[1:]) if text.strip().startswith("-") else (1, text)
+    number = _digits(digits)
+    if number is None:
+        raise typer.BadParameter(f"'{text}' is not a whole number, like 5")
+    return sign * number
 
 
 IssueNumber = Annotated[
