@@ -220,6 +220,13 @@ def load_settings(path: Path | None) -> Settings:
             f"{path} is not valid TOML ({exc}); fix the file or recreate it "
             "with 'hypercare init --force'"
         ) from None
+    if not document:
+        # Saved empty by mistake: its defaults (UTC, no go-live, no exit
+        # criteria) would pass for the project's own settings.
+        raise ConfigError(
+            f"{path} holds no settings; restore it, or recreate it with "
+            "'hypercare init --force'"
+        )
     return parse_settings(document, path)
 
 

@@ -420,3 +420,26 @@ def test_a_folder_named_hypercare_toml_is_named(isolated: Path) -> None:
         f"Error: {isolated / 'hypercare.toml'} is not a file; remove or rename it, "
         "or pass --config FILE\n"
     )
+
+
+def test_init_over_a_folder_named_hypercare_toml_says_so(isolated: Path) -> None:
+    (isolated / "hypercare.toml").mkdir()
+
+    for args in (["init"], ["init", "--force"]):
+        result = run(*args, expect=2)
+        assert result.stderr == (
+            f"Error: {isolated / 'hypercare.toml'} is a folder; remove or rename "
+            "it, then run init\n"
+        )
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "\ufeff"])
+def test_a_config_with_no_settings_is_refused(project: Path, text: str) -> None:
+    (project / "hypercare.toml").write_text(text, encoding="utf-8")
+
+    result = run("list", expect=2)
+
+    assert result.stderr == (
+        f"Error: {project / 'hypercare.toml'} holds no settings; restore it, or "
+        "recreate it with 'hypercare init --force'\n"
+    )

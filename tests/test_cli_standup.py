@@ -186,8 +186,8 @@ def test_output_writes_the_file(hostile: Path) -> None:
         ),
         (
             ("--since", "2026-03-05 00:00"),
-            "Error: --since 2026-03-05 00:00 UTC is not before --as-of "
-            "2026-03-04 09:00 UTC; give an earlier --since",
+            "Error: --since (2026-03-05 00:00 UTC) is not before --as-of "
+            "(2026-03-04 09:00 UTC); give a later --as-of or an earlier --since",
         ),
         (
             ("--as-of", "someday"),

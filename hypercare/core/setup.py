@@ -33,6 +33,8 @@ def init_project(
     config.
     """
     path = folder / CONFIG_NAME
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; remove or rename it, then run init")
     if path.exists() and not is_forced:
         raise InputError(f"{path} already exists; pass --force to overwrite it")
     document = default_document(name=name, go_live=go_live, timezone=timezone)

@@ -119,8 +119,8 @@ def build_standup(
     if after >= until:
         tz = settings.tz
         raise InputError(
-            f"--since {format_time(start, tz)} is not before --as-of "
-            f"{format_time(as_of, tz)}; give an earlier --since"
+            f"--since ({format_time(start, tz)}) is not before --as-of "
+            f"({format_time(as_of, tz)}); give a later --as-of or an earlier --since"
         )
     conn = store.conn
 
