@@ -265,3 +265,31 @@ def test_a_group_without_its_command_shows_its_help() -> None:
 
     assert result.stderr.startswith("Usage: hypercare import [OPTIONS] COMMAND")
     assert "Error:" not in result.stderr
+
+
+def test_output_lost_after_a_change_says_the_change_was_recorded(
+    project: Path,
+) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "hypercare", "-q", "log", "Blank invoice PDF"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+
+    assert done.returncode == ExitCode.BAD_INPUT
+    assert done.stderr == (
+        "Error: the change was recorded, but what the command prints could not be "
+        "written (No space left on device); 'hypercare list' shows the change, so "
+        "do not repeat the command\n"
+    )
+    with sqlite3.connect(project / "hypercare.db") as conn:
+        assert conn.execute("SELECT title FROM issues").fetchall() == [
+            ("Blank invoice PDF",)
+        ]

@@ -51,7 +51,15 @@ class _Group(TyperGroup):
         except OSError as exc:
             # A path the user gave that cannot be read or written: a missing
             # folder, a folder where a file was expected, no permission.
-            output.error(_describe_os_error(exc))
+            if context.current().has_written():
+                # The change is in; only what it prints was lost.
+                output.error(
+                    "the change was recorded, but what the command prints could "
+                    f"not be written ({exc.strerror}); 'hypercare list' shows the "
+                    "change, so do not repeat the command"
+                )
+            else:
+                output.error(_describe_os_error(exc))
             raise typer.Exit(ExitCode.BAD_INPUT) from None
         except UnicodeDecodeError as exc:
             output.error(

@@ -88,6 +88,10 @@ class Env:
                     f"{path} is this hypercare's {what}; give --output another file"
                 )
 
+    def has_written(self) -> bool:
+        """Whether this command has committed a change to the database."""
+        return self._store is not None and self._store.has_written
+
     def opened_db(self) -> Path | None:
         """The database this command has opened, if it got that far."""
         return self._store.path if self._store is not None else None

@@ -36,6 +36,9 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        # Whether a write was committed: a failure after it (the output) must
+        # not read as "nothing happened, run it again".
+        self.has_written = False
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -51,6 +54,7 @@ class Store:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+        self.has_written = True
 
     @property
     def utils(self) -> sqlite_utils.Database:
