@@ -1276,6 +1276,17 @@ def test_a_gate_without_criteria_does_not_pass(project: Path) -> None:
     )
 
 
+def test_a_gate_without_criteria_in_markdown_is_its_heading(project: Path) -> None:
+    set_criteria(project)
+
+    out = run("exit-check", "--as-of", "2026-03-20 09:00", "--format", "md", expect=1)
+
+    assert out.stdout == (
+        "## Exit check as of 2026-03-20 09:00 UTC: FAIL: no exit criteria are "
+        "configured (add \\[\\[exit\\_criteria\\]\\] to hypercare.toml).\n"
+    )
+
+
 def test_a_gate_without_criteria_fails_in_junit_and_on_github(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -859,8 +859,10 @@ def to_markdown(result: Verdict, *, escape: Any, tz: ZoneInfo) -> str:
     ``escape`` escapes user text for Markdown (the CLI passes ``output.md_escape``);
     times are shown in ``tz``.
     """
-    lines = [
-        f"## {escape(summary_line(result, tz))}",
+    lines = [f"## {escape(summary_line(result, tz))}"]
+    if not result.results:
+        return lines[0] + "\n"  # the heading says why; an empty table says nothing
+    lines += [
         "",
         "| criterion | status | measured | threshold | detail |",
         "| --- | --- | --- | --- | --- |",
