@@ -290,7 +290,7 @@ def replacing(path: str) -> Iterator[Any]:
     folder = os.path.dirname(target) or "."
     try:
         descriptor, part = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-    except (PermissionError, OSError) as exc:
+    except OSError as exc:
         if info is None or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise OSError(exc.errno, exc.strerror, path) from None
         # A file that may be written in a folder that may not: in place.
