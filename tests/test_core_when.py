@@ -37,6 +37,12 @@ BERLIN = ZoneInfo("Europe/Berlin")  # UTC+1 in March before the 29th
         ("2h ago", True, "2026-03-10T13:30:00Z"),
         ("90m ago", True, "2026-03-10T14:00:00Z"),
         ("72h", True, "2026-03-07T15:30:00Z"),
+        # Units in words and spans in parts, as people write them.
+        ("2 hours ago", True, "2026-03-10T13:30:00Z"),
+        ("2h30m ago", True, "2026-03-10T13:00:00Z"),
+        ("1 day 2 hours ago", True, "2026-03-09T13:30:00Z"),
+        ("45 minutes ago", True, "2026-03-10T14:45:00Z"),
+        ("1 week ago", True, "2026-03-03T15:30:00Z"),
         ("yesterday 09:00", True, "2026-03-09T08:00:00Z"),
         ("today", True, "2026-03-09T23:00:00Z"),
         # Year first is never re-read as year-day-month, whatever day_first says.
@@ -95,6 +101,10 @@ def test_unreadable_times_are_refused(text: str, day_first: bool) -> None:
         ("3d", timedelta(days=3)),
         ("1w", timedelta(weeks=1)),
         ("90s", timedelta(seconds=90)),
+        ("1h30m", timedelta(minutes=90)),
+        ("2 hours", timedelta(hours=2)),
+        ("3 days, 4 hours", timedelta(days=3, hours=4)),
+        ("1 min", timedelta(minutes=1)),
     ],
 )
 def test_durations(text: str, expected: timedelta) -> None:
@@ -102,8 +112,25 @@ def test_durations(text: str, expected: timedelta) -> None:
 
 
 def test_bad_duration_names_the_forms() -> None:
-    with pytest.raises(InputError, match="for example 15m, 4h, 3d or 1w"):
+    with pytest.raises(InputError) as caught:
         parse_duration("soon")
+
+    assert str(caught.value) == (
+        "cannot read the duration 'soon': use numbers with units in s, "
+        "m (minutes), h, d or w, like 90m, 1h30m or 2 hours"
+    )
+
+
+@pytest.mark.parametrize("text", ["2 months ago", "150y ago", "1 year"])
+def test_months_and_years_are_not_spans(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_when(text, now=NOW, tz=BERLIN, day_first=True)
+
+    assert str(caught.value) == (
+        f"cannot read the time '{text}': months and years differ in length; "
+        "count in s, m (minutes), h, d or w, like 90m, 1h30m or 2 hours, or "
+        "give a date like 2026-03-05"
+    )
 
 
 @pytest.mark.parametrize(

@@ -58,18 +58,26 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 # (another machine's clock, a meeting note rounded up) before it is refused.
 CLOCK_SKEW = timedelta(minutes=5)
 
+# Each unit's seconds, under every name people type for it ("m" is minutes:
+# months and years vary in length, so they are not spans).
 _UNITS = {
-    "s": 1,
-    "sec": 1,
-    "m": 60,
-    "min": 60,
-    "h": 3600,
-    "hr": 3600,
-    "d": 86400,
-    "w": 604800,
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 604800),
 }
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)\s*$", re.I)
-_AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d|w)(?:\s+ago)?\s*$", re.I)
+# Longest names first, so "min" is not read as "m" followed by "in".
+_UNIT = "|".join(sorted(_UNITS, key=len, reverse=True))
+_PART = re.compile(rf"(\d+(?:\.\d+)?)\s*({_UNIT})(?![a-z])", re.I)
+# One or more parts ("90m", "1h30m", "2 hours 30 minutes"), optionally "ago".
+_SPAN = rf"(?:\d+(?:\.\d+)?\s*(?:{_UNIT})(?![a-z])[\s,]*)+"
+_DURATION = re.compile(rf"^\s*({_SPAN})\s*$", re.I)
+_AGO = re.compile(rf"^\s*({_SPAN})(?:\s*ago)?\s*$", re.I)
+_CALENDAR_SPAN = re.compile(
+    r"^\s*\d+(?:\.\d+)?\s*(?:y|yr|yrs|years?|mo|mos|months?)(?:\s*ago)?\s*$", re.I
+)
+_SPAN_UNITS = "s, m (minutes), h, d or w, like 90m, 1h30m or 2 hours"
 _DAY_WORD = re.compile(
     r"^\s*(today|yesterday|tomorrow)(?:\s+(\d{1,2}:\d{2}))?\s*$", re.I
 )
@@ -124,7 +132,7 @@ def zone(name: str, *, key: str | None = None) -> ZoneInfo:
 
 
 def parse_duration(text: str, *, name: str | None = None) -> timedelta:
-    """Read "15m", "4h", "3d", "1w" or "90s", at most 100 years.
+    """Read "15m", "4h", "3d", "1w", "1h30m" or "2 hours", at most 100 years.
 
     Raises InputError; ``name`` (a flag or config key) opens the message.
     """
@@ -133,16 +141,23 @@ def parse_duration(text: str, *, name: str | None = None) -> timedelta:
         if name is not None:
             raise InputError(f"{name} '{text}' is not a duration like 15m, 4h or 3d")
         raise InputError(
-            f"cannot read the duration '{text}': use a number and a unit, "
-            "for example 15m, 4h, 3d or 1w"
+            f"cannot read the duration '{text}': use numbers with units in "
+            f"{_SPAN_UNITS}"
         )
-    seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    seconds = _seconds(match.group(1))
     if seconds > MAX_SPAN.total_seconds():
         raise InputError(
             f"{name or 'the duration'} '{text}' is longer than {SPAN_LIMIT}; "
             "give a shorter one"
         )
     return timedelta(seconds=seconds)
+
+
+def _seconds(span: str) -> float:
+    """The seconds in a span matched by ``_SPAN``: the sum of its parts."""
+    return sum(
+        float(number) * _UNITS[unit.lower()] for number, unit in _PART.findall(span)
+    )
 
 
 def to_iso(moment: datetime) -> str:
@@ -293,6 +308,11 @@ def _read(
 def _parse(
     raw: str, *, now: datetime | None, tz: ZoneInfo, day_first: bool
 ) -> datetime | None:
+    if _CALENDAR_SPAN.match(raw):
+        raise _Refused(
+            f"months and years differ in length; count in {_SPAN_UNITS}, "
+            "or give a date like 2026-03-05"
+        )
     relative = _relative(raw, now=now, tz=tz)
     if relative is not None:
         return relative
@@ -316,7 +336,7 @@ def _relative(raw: str, *, now: datetime | None, tz: ZoneInfo) -> datetime | Non
     ago = _AGO.match(raw)
     day_word = _DAY_WORD.match(raw)
     if ago is not None:
-        seconds = float(ago.group(1)) * _UNITS[ago.group(2).lower()]
+        seconds = _seconds(ago.group(1))
         if seconds > MAX_SPAN.total_seconds():
             raise _Refused(
                 f"it is more than {SPAN_LIMIT} back; give a date like 2026-03-05"
