@@ -238,6 +238,32 @@ def test_bad_capture_input_is_one_line_and_exit_2(
     assert len(run("list", "--format", "json").json()) == 1
 
 
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (("log", "x", "--reported-at", ""), "--reported-at"),
+        (("log", "x", "--at", " "), "--at"),
+        (("list", "--since", ""), "--since"),
+        (("list", "--until", ""), "--until"),
+        (("kpi", "--since", ""), "--since"),
+        (("standup", "--as-of", ""), "--as-of"),
+    ],
+)
+def test_an_empty_time_is_refused_not_taken_for_now(
+    project: Path, args: tuple[str, ...], flag: str
+) -> None:
+    run("log", "Existing")
+
+    result = run(*args, expect=2)
+
+    assert result.stderr == (
+        f"Error: {flag} is empty; use ISO 8601 (2026-03-05 14:30), a written date "
+        "(5 Mar 2026 14:30) or a relative form (now, 2h ago, 72h, yesterday "
+        "09:00)\n"
+    )
+    assert len(run("list", "--format", "json").json()) == 1
+
+
 def test_matrix_shows_the_matrix_in_force(project: Path) -> None:
     rows = run("matrix", "--format", "csv").stdout.splitlines()
 

@@ -91,7 +91,9 @@ def log(
     if description == "-":
         description = sys.stdin.read()
     logged = env.past(at)
-    reported = env.past(reported_at, "--reported-at") if reported_at else logged
+    reported = (
+        env.past(reported_at, "--reported-at") if reported_at is not None else logged
+    )
     if reported > logged:
         raise InputError(
             f"--reported-at {reported_at} is after the issue was logged (--at); "

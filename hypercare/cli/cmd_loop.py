@@ -261,7 +261,7 @@ def close_unconfirmed(
     env = current()
     stamp = env.stamp(at, by)
     span = parse_duration(older_than, name="--unconfirmed-older-than")
-    stale = unconfirmed(env.store(), span, env.when(at))
+    stale = unconfirmed(env.store(), span, env.when(at, "--at"))
     if not stale:
         output.echo(f"No resolved issue is unconfirmed for longer than {older_than}.")
         return
@@ -369,7 +369,7 @@ def _walk_owed(
         )
     env = current()
     failure: DeliveryError | None = None
-    moment = env.when(at)
+    moment = env.when(at, "--at")
     with owed_for_sending(
         env.store(), env.settings(), moment, holds_lock=is_all
     ) as due:

@@ -46,7 +46,7 @@ def standup(
     check_format(fmt, REPORT_FORMATS)
     env = current()
     moment = env.as_of(as_of)
-    start = env.when(since, now=moment) if since else None
+    start = env.when(since, "--since", now=moment) if since is not None else None
     report = build_standup(env.store(), env.settings(), moment, start)
     _emit(report, standup_document, fmt, output_file)
 
@@ -70,7 +70,7 @@ def brief(
     check_format(fmt, REPORT_FORMATS)
     env = current()
     moment = env.as_of(as_of)
-    start = env.when(since, now=moment) if since else None
+    start = env.when(since, "--since", now=moment) if since is not None else None
     report = build_brief(env.store(), env.settings(), moment, start)
     _emit(report, brief_document, fmt, output_file)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hypercare.config import Settings, find_config, load_settings
-from hypercare.core.when import CLOCK_SKEW, format_time, parse_when, to_iso
+from hypercare.core.when import ACCEPTED, CLOCK_SKEW, format_time, parse_when, to_iso
 from hypercare.errors import InputError, StoreError
 
 if TYPE_CHECKING:
@@ -99,17 +99,23 @@ class Env:
     def now(self) -> datetime:
         return self._now
 
-    def when(self, text: str | None, *, now: datetime | None = None) -> datetime:
-        """Read a WHEN option; ``None`` means now."""
+    def when(
+        self, text: str | None, flag: str, *, now: datetime | None = None
+    ) -> datetime:
+        """Read the WHEN given to ``flag``; ``None`` (not given) means now."""
         base = now or self._now
         if text is None:
             return base
+        if not text.strip():
+            # An empty value is a mistake (an unset shell variable, say),
+            # not a way to ask for now or for no filter.
+            raise InputError(f"{flag} is empty; {ACCEPTED}")
         settings = self.settings()
         return parse_when(text, now=base, tz=settings.tz, day_first=settings.day_first)
 
     def as_of(self, text: str | None) -> datetime:
         """The moment a report or check is computed for (``--as-of``)."""
-        return self.when(text)
+        return self.when(text, "--as-of")
 
     def actor(self, by: str | None) -> str:
         """Who makes a change: --by, else project.user, HYPERCARE_USER, the login."""
@@ -129,7 +135,7 @@ class Env:
 
     def past(self, text: str | None, flag: str = "--at") -> datetime:
         """A WHEN that says when something happened: now or earlier."""
-        moment = self.when(text)
+        moment = self.when(text, flag)
         if moment > self._now + CLOCK_SKEW:
             raise InputError(
                 f"{flag} {text} is in the future "
