@@ -127,8 +127,14 @@ class Issue:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def public(self) -> dict[str, Any]:
-        """The row as commands print it: tags as a list, not stored JSON text."""
-        return {**self.as_dict(), "tags": self.tag_list}
+        """The row as commands print it: tags as a list, not stored JSON text,
+        and the flags as true or false, not SQLite's 0 or 1."""
+        return {
+            **self.as_dict(),
+            "tags": self.tag_list,
+            "is_known": bool(self.is_known),
+            "is_kb": bool(self.is_kb),
+        }
 
     @property
     def tag_list(self) -> list[str]:

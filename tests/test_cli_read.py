@@ -135,6 +135,30 @@ def test_list_json_keys_are_stable(project: Path) -> None:
     assert sorted(row) == sorted(ISSUE_KEYS)
 
 
+def test_flags_are_true_or_false_in_json_and_yes_for_a_person(
+    project: Path,
+) -> None:
+    run("log", "Blank payslip", "--at", "2026-03-02 10:00")
+    run("log", "Other", "--at", "2026-03-02 10:00")
+    run("resolve", "1", "--resolution", "Embedded", "--kb", "--at", "2026-03-02 11:00")
+
+    shown = run("show", "1", "--format", "json").json()
+    listed = run("list", "--format", "json").json()
+    table = run("show", "1").stdout.splitlines()
+
+    assert (shown["issue"]["is_kb"], shown["issue"]["is_known"]) == (True, False)
+    assert [(row["is_kb"], row["is_known"]) for row in listed] == [
+        (True, False),
+        (False, False),
+    ]
+    assert [line.split() for line in table if line.startswith("is_kb")] == [
+        ["is_kb", "yes"]
+    ]
+    assert table[-1].endswith(
+        "is_kb=yes, resolution=Embedded, resolved_at=2026-03-02 11:00 UTC"
+    )
+
+
 def test_tags_are_a_list_in_json_and_joined_for_a_person(project: Path) -> None:
     run("log", "Login fails", "--tag", "sso", "--tag", "eu")
     run("log", "No tags")
@@ -188,6 +212,7 @@ def _seed() -> None:
         "2026-03-04 10:00",
     )
     run("resolve", "3", "--at", "2026-03-04 11:00")
+    run("assign", "1", "Team A", "--at", "2026-03-04 12:00")
 
 
 @pytest.mark.parametrize(
@@ -201,12 +226,17 @@ def _seed() -> None:
         (("--type", "bug"), [2]),
         (("--area", "payroll"), [1, 3]),
         (("--channel", "email"), [1]),
+        (("--assignee", "Team A"), [1]),
+        (("--assignee", "team a"), [1]),
         (("--search", "export"), [1]),
         (("--search", "_"), []),  # no title holds "_": not a wildcard
         (("--search", "%"), []),
         (("--since", "2026-03-03 00:00"), [2, 3]),
         (("--until", "2026-03-03 00:00"), [1]),
         (("--sort", "reported", "--desc"), [3, 2, 1]),
+        # Issues 1 and 3 are untriaged: after the triaged ones either way.
+        (("--sort", "priority"), [2, 1, 3]),
+        (("--sort", "priority", "--desc"), [2, 3, 1]),
         (("--limit", "2"), [1, 2]),
     ],
 )
@@ -225,6 +255,20 @@ def test_every_sort_key_in_the_help_sorts(project: Path, key: str) -> None:
     rows = run("list", "--sort", key, "--format", "json").json()
 
     assert sorted(row["id"] for row in rows) == [1, 2, 3]
+
+
+def test_status_sorts_in_lifecycle_order(project: Path) -> None:
+    for title in ("Stays new", "Gets closed", "Gets tested"):
+        run("log", title, "--at", "2026-03-02 10:00")
+    run("resolve", "2", "--at", "2026-03-02 11:00")
+    run("close", "2", "--at", "2026-03-02 12:00")
+    run("start", "3", "--at", "2026-03-02 11:00")
+    run("test", "3", "--at", "2026-03-02 12:00")
+
+    rows = run("list", "--sort", "status", "--format", "json").json()
+
+    # new, awaiting_testing, closed: not awaiting_testing, closed, new.
+    assert [row["id"] for row in rows] == [1, 3, 2]
 
 
 def test_csv_and_markdown(project: Path) -> None:

@@ -86,7 +86,12 @@ def _option_help(command: tuple[str, ...], flag: str) -> str:
             "states; repeatable.",
         ),
         (("list",), "--priority", "P1, P2, P3 or P4; repeatable."),
-        (("list",), "--sort", "id, reported, updated, priority, status or title."),
+        (
+            ("list",),
+            "--sort",
+            "id, reported, updated, priority, status or title. Statuses sort in "
+            "lifecycle order; untriaged issues come last by priority.",
+        ),
         (
             ("list",),
             "--channel",

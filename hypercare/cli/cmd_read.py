@@ -97,7 +97,8 @@ def list_(
         typer.Option("--channel", help=f"{one_of(CHANNELS)}; repeatable."),
     ] = None,
     assignee: Annotated[
-        list[str] | None, typer.Option("--assignee", help="An assignee; repeatable.")
+        list[str] | None,
+        typer.Option("--assignee", help="An assignee, in any letter case; repeatable."),
     ] = None,
     search: Annotated[
         str | None, typer.Option("--search", help="Text in the title or description.")
@@ -110,7 +111,11 @@ def list_(
     ] = None,
     sort: Annotated[
         str,
-        typer.Option("--sort", help=f"{one_of(SORT_KEYS)}."),
+        typer.Option(
+            "--sort",
+            help=f"{one_of(SORT_KEYS)}. Statuses sort in lifecycle order; "
+            "untriaged issues come last by priority.",
+        ),
     ] = "id",
     desc: Annotated[
         bool, typer.Option("--desc", help="Sort in descending order.")
@@ -182,6 +187,9 @@ def _describe(event: dict[str, object], tz: ZoneInfo | None) -> str:
     }
     if tz is not None:
         shown = local_times(shown, tz)
+    for flag in ("is_known", "is_kb"):
+        if flag in shown:
+            shown[flag] = "yes" if shown[flag] else "no"
     if event["kind"] != "logged" and shown:
         parts.append(", ".join(f"{k}={v}" for k, v in shown.items()))
     if event["note"]:
@@ -228,7 +236,8 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
     if fmt == "csv":  # for programs: the timeline alone, one row per event
         output.emit_rows(event_rows, EVENT_COLUMNS, fmt, tz=tz)
         return
-    shown = {**issue.as_dict(), "tags": ", ".join(issue.tag_list)}
+    shown = {**issue.public(), "tags": ", ".join(issue.tag_list)}
+    shown.update({flag: "yes" for flag in ("is_known", "is_kb") if shown[flag]})
     fields = local_times(shown, tz).items()
     is_working = counts_working_time(env.settings(), issue.priority)
     parts = [

@@ -14,14 +14,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypercare.models import ISSUE_COLUMNS
+from hypercare.models import ISSUE_COLUMNS, STATUSES
 
+# Statuses sort in lifecycle order (new first, the final outcomes last), not
+# alphabetically.
+_STATUS_ORDER = (
+    "CASE status "
+    + " ".join(f"WHEN '{status}' THEN {n}" for n, status in enumerate(STATUSES))
+    + " END"
+)
 _SORTABLE = {
     "id": "id",
     "reported": "reported_at",
     "updated": "updated_at",
-    "priority": "coalesce(priority, 'P9')",
-    "status": "status",
+    "priority": "priority",
+    "status": _STATUS_ORDER,
     "title": "title",
 }
 
@@ -152,7 +159,8 @@ def list_issues(conn: sqlite3.Connection, wanted: IssueFilter) -> list[dict[str,
         ("type", wanted.types),
         ("area", wanted.areas),
         ("channel", wanted.channels),
-        ("assignee", wanted.assignees),
+        # Names are typed by people: "team a" finds "Team A" (ASCII letters).
+        ("assignee COLLATE NOCASE", wanted.assignees),
     ):
         if values:
             clauses.append(_in(column, values, params))
@@ -177,6 +185,9 @@ def list_issues(conn: sqlite3.Connection, wanted: IssueFilter) -> list[dict[str,
     # sort column (which ends in the rowid) can serve the whole ORDER BY.
     direction = "DESC" if wanted.descending else "ASC"
     order = f"{_SORTABLE[wanted.sort]} {direction}, id {direction}"
+    if wanted.sort == "priority":
+        # Untriaged issues have no priority yet: last, whichever the direction.
+        order = f"priority IS NULL, {order}"
     page = ""
     if wanted.limit is not None:
         page = " LIMIT ? OFFSET ?"
