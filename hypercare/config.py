@@ -499,7 +499,7 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         )
     return Settings(
         path=path,
-        name=reader.typed(project.get("name", "Hypercare"), "project.name", str),
+        name=reader.one_line(project.get("name", "Hypercare"), "project.name"),
         go_live=go_live,
         planned_end=planned_end,
         timezone=timezone,

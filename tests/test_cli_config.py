@@ -52,11 +52,55 @@ def test_init_force_rewrites_the_config_and_keeps_the_data(project: Path) -> Non
 
     assert result.stdout == (
         f"Wrote {project / 'hypercare.toml'}\n"
+        "Kept the old config's name, time zone and go-live\n"
         f"Kept {project / 'hypercare.db'} and the data in it\n"
     )
     assert [i["title"] for i in run("list", "--format", "json").json()] == [
         "Kept through init --force"
     ]
+
+
+def test_init_force_keeps_what_the_issues_were_recorded_against(
+    project: Path,
+) -> None:
+    config = project / "hypercare.toml"
+    edited = config.read_text().replace("day_first = true", "day_first = false")
+    config.write_text(edited)
+
+    # The project fixture: "Test", go-live 2026-03-02 09:00 UTC.
+    result = run("init", "--force", "--tz", "Europe/Berlin")
+
+    assert result.stdout.splitlines()[1] == "Kept the old config's name and go-live"
+    text = config.read_text()
+    assert 'name = "Test"' in text
+    assert 'timezone = "Europe/Berlin"' in text
+    assert 'go_live = "2026-03-02T09:00:00Z"' in text
+    # Everything else is back to the defaults.
+    assert "day_first = true" in text
+
+
+def test_init_force_over_a_broken_config_starts_from_the_defaults(
+    project: Path,
+) -> None:
+    (project / "hypercare.toml").write_text("[project\nname = 'Broken'\n")
+
+    result = run("init", "--force", "--go-live", "2026-03-02 09:00")
+
+    assert result.stdout.splitlines()[1:] == [
+        f"Kept {project / 'hypercare.db'} and the data in it"
+    ]
+    assert 'name = "Hypercare"' in (project / "hypercare.toml").read_text()
+
+
+@pytest.mark.parametrize("name", ["", "  ", "Two\nlines"])
+def test_init_refuses_a_name_that_is_not_one_line(isolated: Path, name: str) -> None:
+    result = run("init", "--name", name, expect=2)
+
+    assert result.stderr == (
+        "Error: --name holds a line break or a control character, or nothing "
+        "visible; give the project's name on one line\n"
+    )
+    assert list(isolated.iterdir()) == []
 
 
 def test_init_with_a_bad_zone_writes_nothing(isolated: Path) -> None:
@@ -164,6 +208,12 @@ def _edit(project: Path, old: str, new: str) -> None:
             "[project]\n",
             '[project]\nuser = "Ann\\nEve"\n',
             "project.user 'Ann\\nEve' holds a line break or a control character, "
+            "or nothing visible; give it on one line",
+        ),
+        (
+            'name = "Test"',
+            'name = ""',
+            "project.name '' holds a line break or a control character, "
             "or nothing visible; give it on one line",
         ),
         (

@@ -14,20 +14,35 @@ from hypercare.cli.options import TableFormat, check_format
 
 def init(
     name: Annotated[
-        str, typer.Option("--name", help="The project's name.")
-    ] = "Hypercare",
+        str | None,
+        typer.Option(
+            "--name",
+            help="The project's name (default: Hypercare).",
+            show_default=False,
+        ),
+    ] = None,
     go_live: Annotated[
         str | None,
         typer.Option("--go-live", help="When the system went live (default: now)."),
     ] = None,
     tz: Annotated[
-        str, typer.Option("--tz", help="Time zone for dates without one.")
-    ] = "UTC",
+        str | None,
+        typer.Option(
+            "--tz",
+            help="Time zone for dates without one (default: UTC).",
+            show_default=False,
+        ),
+    ] = None,
     folder: Annotated[
         Path, typer.Option("--dir", help="Folder for hypercare.toml and the database.")
     ] = Path("."),
     force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an existing config.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Overwrite an existing config with the defaults, keeping its "
+            "name, go-live and time zone unless given.",
+        ),
     ] = False,
 ) -> None:
     """Write hypercare.toml with the default matrix, targets and exit criteria,
@@ -35,22 +50,22 @@ def init(
 
     Example: hypercare init --name "Payroll" --go-live 2026-03-02 --tz Europe/Berlin
     """
-    from hypercare.core.setup import init_project
-    from hypercare.core.when import parse_when, zone
+    from hypercare.core.setup import Project, init_project
 
     env = current()
-    local = zone(tz)
-    when = env.now()
-    if go_live is not None:
-        when = parse_when(go_live, now=env.now(), tz=local, day_first=True)
-    started = init_project(
-        folder.resolve(), name=name, go_live=when, timezone=tz, is_forced=force
-    )
+    wanted = Project(name=name, go_live=go_live, timezone=tz)
+    started = init_project(folder.resolve(), wanted, now=env.now(), is_forced=force)
     output.echo(f"Wrote {started.settings.path}")
+    if started.kept:
+        output.echo(f"Kept the old config's {_and(started.kept)}")
     if started.is_database_new:
         output.echo(f"Created {started.settings.database_path}")
     else:
         output.echo(f"Kept {started.settings.database_path} and the data in it")
+
+
+def _and(words: tuple[str, ...]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def matrix(fmt: TableFormat = "table") -> None:

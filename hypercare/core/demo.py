@@ -43,7 +43,7 @@ class Demo:
 
 def build_demo(folder: Path, *, now: datetime, is_forced: bool) -> Demo:
     """Write the demo config and import the shipped data; InputError if one exists."""
-    from hypercare.core.setup import init_project
+    from hypercare.core.setup import Project, init_project
     from hypercare.store.db import open_store
 
     config = folder / CONFIG_NAME
@@ -55,9 +55,8 @@ def build_demo(folder: Path, *, now: datetime, is_forced: bool) -> Demo:
     for name in (DEFAULT_DB_NAME, f"{DEFAULT_DB_NAME}-wal", f"{DEFAULT_DB_NAME}-shm"):
         (folder / name).unlink(missing_ok=True)
 
-    settings = init_project(
-        folder, name="ServiceNow demo", go_live=GO_LIVE, timezone="UTC", is_forced=True
-    ).settings
+    demo = Project(name="ServiceNow demo", go_live=to_iso(GO_LIVE), timezone="UTC")
+    settings = init_project(folder, demo, now=now, is_forced=True).settings
     assert settings.database_path is not None
     store = open_store(settings.database_path)
     try:
