@@ -275,6 +275,16 @@ def test_matrix_shows_the_matrix_in_force(project: Path) -> None:
     ]
 
 
+def test_matrix_without_a_config_says_it_is_the_default(isolated: Path) -> None:
+    result = run("matrix", "--format", "json")
+
+    assert result.json()["high"]["immediate"] == "P1"
+    assert result.stderr == (
+        "No hypercare.toml here: this is the default matrix; 'hypercare init' "
+        "writes it into a config you can edit.\n"
+    )
+
+
 def test_matrix_from_an_edited_config(project: Path) -> None:
     config = project / "hypercare.toml"
     config.write_text(

@@ -31,7 +31,10 @@ def test_walks_oldest_first_with_skip_and_quit(project: Path, terminal: None) ->
     assert issues["Middle"]["priority"] is None
     assert issues["Newer"]["priority"] is None
     assert result.stdout.splitlines()[0] == (
-        "3 untriaged issues. Enter s to skip, q to quit."
+        "3 untriaged issues. Enter s to skip, q (or Ctrl-D) to quit."
+    )
+    assert result.stdout.splitlines()[-1] == (
+        "Triaged 1, skipped 1; 2 still untriaged."
     )
     assert "'soon' is not one of immediate/high/medium/low" in result.stdout
     assert result.stdout.index("#2 Oldest") < result.stdout.index("#3 Middle")
@@ -41,12 +44,12 @@ def test_empty_queue(project: Path, terminal: None) -> None:
     assert run("triage").stdout == "No untriaged issues.\n"
 
 
-def test_end_of_input_at_a_prompt_is_an_interruption(
+def test_end_of_input_at_a_prompt_quits_without_triaging_that_issue(
     project: Path, terminal: None
 ) -> None:
     run("log", "Waiting")
 
-    result = run("triage", input="high\n", expect=130)
+    result = run("triage", input="high\n")
 
-    assert result.stderr.splitlines()[-1] == "Interrupted."
+    assert result.stdout.splitlines()[-1] == "Triaged 0, skipped 0; 1 still untriaged."
     assert run("list", "--format", "json").json()[0]["priority"] is None

@@ -206,8 +206,10 @@ def _walk_queue(at: str | None, by: str | None) -> None:
         output.echo("No untriaged issues.")
         return
     output.echo(
-        f"{counted(len(queue), 'untriaged issue')}. Enter s to skip, q to quit."
+        f"{counted(len(queue), 'untriaged issue')}. Enter s to skip, q (or "
+        "Ctrl-D) to quit."
     )
+    triaged = skipped = 0
     for issue_id in queue:
         issue = get_issue(store, issue_id)
         reported = format_time(issue.reported_at, env.settings().tz)
@@ -216,13 +218,17 @@ def _walk_queue(at: str | None, by: str | None) -> None:
             output.print_text(issue.description)
         answers = _ask_fields()
         if answers is None:
-            return
+            break
         if not answers:
+            skipped += 1
             continue
         done = classify(
             store, env.settings(), issue_id, Triage(**answers), env.stamp(at, by)
         )
         output.echo(f"Issue {done.id}: {done.priority}")
+        triaged += 1
+    left = len(queue) - triaged
+    output.echo(f"\nTriaged {triaged}, skipped {skipped}; {left} still untriaged.")
 
 
 def _ask_fields() -> dict[str, str] | None:
@@ -236,11 +242,18 @@ def _ask_fields() -> dict[str, str] | None:
     ):
         while True:
             hint = "/".join(allowed)
-            raw = typer.prompt(
-                f"  {field} [{hint}]",
-                default="" if not is_required else None,
-                show_default=False,
-            ).strip()
+            try:
+                raw = typer.prompt(
+                    f"  {field} [{hint}]",
+                    default="" if not is_required else None,
+                    show_default=False,
+                ).strip()
+            except typer.Abort as exc:
+                # The prompt turns both Ctrl-C and the end of input into
+                # Abort; only Ctrl-C is an interruption, Ctrl-D means done.
+                if isinstance(exc.__context__, EOFError):
+                    return None
+                raise
             if raw == "q":
                 return None
             if raw == "s":

@@ -75,6 +75,11 @@ def matrix(fmt: TableFormat = "table") -> None:
     """
     check_format(fmt, ("table", "json", "csv", "md"))
     settings = current().settings()
+    if settings.path is None:
+        output.echo_err(
+            "No hypercare.toml here: this is the default matrix; 'hypercare "
+            "init' writes it into a config you can edit."
+        )
     if fmt == "json":
         output.emit_json(settings.matrix)
         return
