@@ -93,3 +93,52 @@ def test_four_runs_of_notify_owed_all_send_each_message_once(project: Path) -> N
     conn = sqlite3.connect(project / "hypercare.db")
     assert conn.execute("SELECT count(*) FROM messages").fetchone() == (30,)
     conn.close()
+
+
+ACK_ALL = """
+import sys, time
+from hypercare.cli.app import app
+start = float(sys.argv[1])
+time.sleep(max(0.0, start - time.time()))
+refused = 0
+for number in range(1, 31):
+    try:
+        app(["-q", "ack", str(number)], standalone_mode=True)
+    except SystemExit as done:
+        refused += done.code == 2
+        if done.code not in (0, None, 2):
+            sys.exit(done.code)
+print(refused)
+"""
+
+
+def test_an_issue_leaves_new_once_when_eight_processes_ack_it(project: Path) -> None:
+    # Eight processes run through the same 30 new issues acknowledging each:
+    # the first to take the write lock moves it, and every other one, reading
+    # the state that one left under the lock, is refused (already
+    # acknowledged) instead of recording a second move out of `new`.
+    for n in range(30):
+        run("-q", "log", f"Raced over {n}", "--at", "2026-03-02 10:00")
+    start = time.time() + 3.0
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", ACK_ALL, str(start)],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    ended = [(w.communicate(timeout=300)[0], w.returncode) for w in workers]
+
+    assert [code for _, code in ended] == [0] * 8
+    # 8 x 30 tries, 30 moves: the other 210 were refused.
+    assert sum(int(out.splitlines()[-1]) for out, _ in ended) == 8 * 30 - 30
+    conn = sqlite3.connect(project / "hypercare.db")
+    moves = conn.execute(
+        "SELECT issue_id, count(*) FROM events WHERE from_status = 'new' "
+        "GROUP BY issue_id"
+    ).fetchall()
+    conn.close()
+    assert moves == [(n, 1) for n in range(1, 31)]

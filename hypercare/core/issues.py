@@ -1,9 +1,11 @@
 """Capturing, triaging and working on issues; every change is an event.
 
-Each public function validates everything first, then writes the event(s)
-and the matching issue-row update in one transaction (``Store.write``), so a
-refused command changes nothing. ``Stamp`` carries when the change happened
-(``at``, from ``--at``), when it was recorded (``now``) and who made it.
+Each public function that changes an issue reads, checks and writes it under
+the write lock (``under_write_lock``): the event(s) and the matching
+issue-row update go in one transaction, so a refused command changes
+nothing and two processes cannot both move an issue out of one state.
+``Stamp`` carries when the change happened (``at``, from ``--at``), when it
+was recorded (``now``) and who made it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from hypercare.models import (
     Issue,
 )
 from hypercare.store import issues as rows
-from hypercare.store.db import Store
+from hypercare.store.db import Store, under_write_lock
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,7 @@ def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> 
     return get_issue(store, issue_id)
 
 
+@under_write_lock
 def triage(
     store: Store, settings: Settings, issue_id: int, t: Triage, stamp: Stamp
 ) -> Issue:
@@ -276,6 +279,7 @@ def triage(
     return _record(store, issue, "triaged", stamp, changes, note=reason)
 
 
+@under_write_lock
 def move(
     store: Store, issue_id: int, action: str, stamp: Stamp, detail: Move | None = None
 ) -> Issue:
@@ -347,6 +351,7 @@ def _master_of(store: Store, issue_id: int, other: int | None) -> int:
     return master.id
 
 
+@under_write_lock
 def assign(store: Store, issue_id: int, who: str, stamp: Stamp) -> Issue:
     if not who.strip():
         raise InputError("the assignee is empty; name the person or team")
@@ -356,6 +361,7 @@ def assign(store: Store, issue_id: int, who: str, stamp: Stamp) -> Issue:
     return _record(store, issue, "assigned", stamp, _assignee_changes(issue, name))
 
 
+@under_write_lock
 def comment(store: Store, issue_id: int, text: str, stamp: Stamp) -> Issue:
     if not text.strip():
         raise InputError("the comment is empty; write what happened")
@@ -364,6 +370,7 @@ def comment(store: Store, issue_id: int, text: str, stamp: Stamp) -> Issue:
     return _record(store, issue, "comment", stamp, {}, note=text)
 
 
+@under_write_lock
 def escalate(
     store: Store, issue_id: int, level: str, stamp: Stamp, note: str | None = None
 ) -> Issue:
@@ -374,6 +381,7 @@ def escalate(
     return _record(store, issue, "escalated", stamp, changes, note=note)
 
 
+@under_write_lock
 def set_known(
     store: Store,
     issue_id: int,

@@ -36,7 +36,7 @@ from hypercare.core.when import format_span, from_iso, to_iso
 from hypercare.errors import InputError, TransitionError
 from hypercare.models import OPEN_STATUSES, Issue
 from hypercare.store import messages as message_rows
-from hypercare.store.db import Store
+from hypercare.store.db import Store, under_write_lock
 
 # The order in which a reporter's messages are listed (and sent).
 KIND_ORDER = ("duplicate", "ack", "update", "resolution", "confirm")
@@ -139,6 +139,7 @@ def overdue_text(span: timedelta) -> str:
     return f"{mins}m"
 
 
+@under_write_lock
 def confirm(store: Store, issue_id: int, stamp: Stamp) -> Issue:
     """Record the reporter's confirmation: a resolved issue is closed."""
     _check_resolved(store, issue_id, "confirmed")
@@ -151,6 +152,7 @@ def confirm(store: Store, issue_id: int, stamp: Stamp) -> Issue:
     )
 
 
+@under_write_lock
 def reject(store: Store, issue_id: int, reason: str, stamp: Stamp) -> Issue:
     """Record the reporter's rejection of a resolution: the issue is reopened."""
     if not reason.strip():

@@ -18,7 +18,7 @@ from hypercare.core.when import to_iso
 from hypercare.errors import InputError
 from hypercare.models import SIGNOFF_NAME
 from hypercare.store import exit as rows
-from hypercare.store.db import Store
+from hypercare.store.db import Store, under_write_lock
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Signoff:
         return self.action == "signed"
 
 
+@under_write_lock
 def record(
     store: Store,
     name: str,

@@ -14,12 +14,13 @@ sqlite-utils is imported when migrations are pending or a module asks for
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from hypercare.errors import StoreError
 from hypercare.store.schema import MIGRATION_NAMES, MIGRATION_SET, MIGRATIONS_TABLE
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 60_000
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Store:
@@ -68,6 +71,25 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def under_write_lock(
+    func: Callable[Concatenate[Store, P], R],
+) -> Callable[Concatenate[Store, P], R]:
+    """Run ``func(store, ...)`` inside one ``store.write()`` transaction.
+
+    For a change that reads before it writes (a move checks the current
+    status): read outside the lock, two processes could both see ``new`` and
+    both record ``new -> acknowledged``. Under the lock the second one reads
+    what the first wrote and is refused. A refusal rolls back, as ever.
+    """
+
+    @functools.wraps(func)
+    def locked(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with store.write():
+            return func(store, *args, **kwargs)
+
+    return locked
 
 
 def _connect(path: Path) -> sqlite3.Connection:
