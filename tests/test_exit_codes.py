@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -293,3 +296,28 @@ def test_output_lost_after_a_change_says_the_change_was_recorded(
         assert conn.execute("SELECT title FROM issues").fetchall() == [
             ("Blank invoice PDF",)
         ]
+
+
+def _closed_early(project: Path, *args: str) -> int:
+    """The exit status of ``hypercare ARGS`` whose reader closes at once."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "hypercare", *args],
+            cwd=project,
+            stdout=write,
+            stderr=subprocess.DEVNULL,
+        )
+    finally:
+        os.close(write)
+    return done.returncode
+
+
+def test_a_failed_check_still_fails_when_its_reader_goes_away(project: Path) -> None:
+    # A P1 open now: no-p1-72h fails, whoever reads the verdict.
+    run("log", "Down", "--impact", "high", "--urgency", "immediate")
+
+    assert _closed_early(project, "exit-check") == ExitCode.CHECK_FAILED
+    assert _closed_early(project, "exit-check", "--format", "json") == 1
+    assert _closed_early(project, "list") == ExitCode.OK

@@ -45,9 +45,11 @@ class _Group(TyperGroup):
             where = exc.ctx.command_path if exc.ctx else _named_command(ctx)
             raise _usage_error(exc, where) from None
         except BrokenPipeError:
-            # The reader went away (`hypercare export | head`): not an error.
+            # The reader went away (`hypercare export | head`): not an error,
+            # but a check that failed still says so.
             _quiet_stdout()
-            raise typer.Exit(ExitCode.OK) from None
+            failed = context.current().has_failed_check
+            raise typer.Exit(ExitCode.CHECK_FAILED if failed else ExitCode.OK) from None
         except OSError as exc:
             # A path the user gave that cannot be read or written: a missing
             # folder, a folder where a file was expected, no permission.

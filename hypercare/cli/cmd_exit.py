@@ -107,6 +107,7 @@ def exit_check(
         only=only,
         allow_unknown=allow_unknown,
     )
+    env.has_failed_check = not result.passed
     tz = env.settings().tz
     _emit_verdict(result, fmt, output_file, tz)
     # Every form but the terminal one is a document that may be redirected.

@@ -27,6 +27,9 @@ class Env:
     db_option: Path | None = None
     config_option: Path | None = None
     debug: bool = False
+    # Set by a check before it prints: a reader that goes away early (`|
+    # head -1`) must not turn a failed check into success.
+    has_failed_check: bool = False
     _settings: Settings | None = None
     _store: Store | None = None
     _now: datetime = field(default_factory=lambda: datetime.now(UTC))
