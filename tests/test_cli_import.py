@@ -762,6 +762,36 @@ def _timeline() -> list[tuple[str, str, str | None, str | None]]:
     ]
 
 
+def test_a_later_export_does_not_move_the_report_after_the_resolution(
+    project: Path,
+) -> None:
+    # K-1 created 10:00, resolved 12:00; a later export says it was created
+    # at 13:00 (after its resolution) and is still Done.
+    Path("first.csv").write_text(
+        "Issue key,Summary,Status,Priority,Created,Updated,Resolved\n"
+        "K-1,one,Done,Highest,2026-11-21 10:00,2026-11-21 12:00,2026-11-21 12:00\n"
+    )
+    Path("later.csv").write_text(
+        "Issue key,Summary,Status,Priority,Created,Updated,Resolved\n"
+        "K-1,one,Done,Highest,2026-11-21 13:00,2026-11-21 14:00,\n"
+    )
+    run("import", "jira", "first.csv")
+
+    summary = run("import", "jira", "later.csv", "--format", "json").json()
+
+    assert summary["notes"]["report_times_kept"] == 1
+    issue = run("show", "1", "--format", "json").json()["issue"]
+    assert (issue["reported_at"], issue["resolved_at"]) == (
+        "2026-11-21T10:00:00Z",
+        "2026-11-21T12:00:00Z",
+    )
+    kpis = run(
+        "kpi", "--since", "2026-11-21", "--as-of", "2026-11-22", "--format", "json"
+    )
+    # Reported 10:00, resolved 12:00: 120 minutes, as first imported.
+    assert kpis.json()["mttr"]["P1"]["mean_minutes"] == 120
+
+
 def test_an_older_jira_snapshot_leaves_the_issue_as_it_is(project: Path) -> None:
     run("import", "jira", _jira_snapshot("done.csv", "Done", "12:00"))
 
@@ -783,6 +813,7 @@ def test_an_older_jira_snapshot_leaves_the_issue_as_it_is(project: Path) -> None
         "reopened": 0,
         "rows_older_than_stored": 1,
         "status_moves_not_allowed": 0,
+        "report_times_kept": 0,
     }
     assert run("show", "1", "--format", "json").json()["issue"]["status"] == "resolved"
     assert _timeline() == [

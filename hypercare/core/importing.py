@@ -89,7 +89,15 @@ _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=True).encode
 _REOPENABLE = ("resolved", "closed")
 # Columns an earlier import set that a later snapshot does not move back.
-_KEPT_ON_CATCH_UP = ("logged_at", "updated_at", "acknowledged_at", "reopen_count")
+# reported_at too: the history starts there, and moving it after a
+# stored resolution would make its time to resolve negative.
+_KEPT_ON_CATCH_UP = (
+    "logged_at",
+    "updated_at",
+    "acknowledged_at",
+    "reopen_count",
+    "reported_at",
+)
 # Columns only a status move may change: kept when the move is not allowed.
 _SET_BY_MOVES = ("status", "resolved_at", "closed_at", "hold_reason")
 
@@ -622,7 +630,10 @@ class _Writer:
         self.first_line: dict[str, int] = {}  # each issue's line in this file
         if self.is_snapshot:
             summary.notes.update(
-                reopened=0, rows_older_than_stored=0, status_moves_not_allowed=0
+                reopened=0,
+                rows_older_than_stored=0,
+                status_moves_not_allowed=0,
+                report_times_kept=0,
             )
         sql.prepare_bulk(conn)
 
@@ -745,6 +756,8 @@ class _Writer:
             if name not in _KEPT_ON_CATCH_UP and row.get(name) != val
         }
         self.summary.events["unchanged"] += len(stored)
+        if wanted.get("reported_at", row["reported_at"]) != row["reported_at"]:
+            self.summary.notes["report_times_kept"] += 1
 
         as_of = max(history.as_of or "", *(d.at for d in history.events))
         if (drafts or changes) and as_of < row["updated_at"]:
