@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import HELPDESK_CSV, SERVICENOW_CSV, TEST_DATA, run
+from tests.conftest import HELPDESK_CSV, REFUSED, SERVICENOW_CSV, TEST_DATA, run
 
 MAPPING = Path(__file__).resolve().parents[1] / "examples" / "mappings"
 HELPDESK_MAP = MAPPING / "helpdesk-event-log.toml"
@@ -1025,5 +1025,22 @@ def test_a_comment_dated_in_the_future_is_a_bad_row(project: Path) -> None:
         "Error: noted.csv line 2: a comment's time '2099-01-01 10:00' is in the "
         "future (2099-01-01 10:00 UTC); a file can only hold times up to now; "
         "nothing was imported. Fix the file, or pass --skip-bad to import the rest\n"
+    )
+    assert _counts(project) == (0, 0)
+
+
+def test_a_jira_month_in_another_language_is_a_bad_row(project: Path) -> None:
+    # Jira exports month names in the exporting user's language; "Mär" is
+    # German for March, which the English form cannot read.
+    text = (TEST_DATA / "jira-export.csv").read_text(encoding="utf-8-sig")
+    path = project / "german.csv"
+    path.write_text(text.replace("02/Mar/26 9:15 AM", "02/Mär/26 9:15 AM", 1))
+
+    result = run("import", "jira", str(path), expect=2)
+
+    assert result.stderr == (
+        f"Error: {path} line 2: cannot read reported_at '02/Mär/26 9:15 AM'; "
+        "expected a time like 2026-03-05 14:30 or a jira export's form, with "
+        f"English month names{REFUSED}\n"
     )
     assert _counts(project) == (0, 0)

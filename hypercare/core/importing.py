@@ -504,11 +504,15 @@ def _jira(text: str) -> datetime:
     day, month, year = day_part.split("/")
     hour, minute = clock.split(":")
     hour_24 = int(hour) % 12 + (12 if half.upper() == "PM" else 0)
-    if len(year) != 2 or half.upper() not in ("AM", "PM") or not 1 <= int(hour) <= 12:
+    number = _MONTHS.get(month.lower())
+    if (
+        number is None  # a month named in another language: Mär, janv.
+        or len(year) != 2
+        or half.upper() not in ("AM", "PM")
+        or not 1 <= int(hour) <= 12
+    ):
         raise ValueError(text)
-    return datetime(
-        2000 + int(year), _MONTHS[month.lower()], int(day), hour_24, int(minute)
-    )
+    return datetime(2000 + int(year), number, int(day), hour_24, int(minute))
 
 
 _FAST = {DMY_HM: _dmy_hm, JIRA: _jira}

@@ -665,9 +665,15 @@ class MappedImporter:
         except UnfitTime as exc:
             raise ValueError(f"{name} {exc}") from None
         except ValueError:
+            # A preset's formats are the source's own, with English month names.
+            other = (
+                "one of the mapping's time_formats"
+                if self.mapping.is_strict
+                else f"a {self.source} export's form, with English month names"
+            )
             raise ValueError(
                 f"cannot read {name} '{text}'; expected a time like "
-                "2026-03-05 14:30 or one of the mapping's time_formats"
+                f"2026-03-05 14:30 or {other}"
             ) from None
 
 
