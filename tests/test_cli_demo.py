@@ -50,14 +50,38 @@ def test_demo_builds_and_shows_standup_and_exit_check(isolated: Path) -> None:
     conn.close()
 
 
-def test_demo_refuses_a_folder_with_a_hypercare(isolated: Path) -> None:
-    (isolated / "taken").mkdir()
-    (isolated / "taken" / "hypercare.toml").write_text("")
-    result = run("demo", "--dir", "taken", expect=2)
-    assert result.stderr.splitlines() == [
-        f"Error: {isolated / 'taken'} already holds a hypercare; pass --force to "
-        "rebuild the demo there, or --dir with a new folder"
+@pytest.mark.slow
+def test_a_demo_is_rebuilt_only_with_force(isolated: Path) -> None:
+    run("demo", "--dir", "demo-here")
+    run("--config", "demo-here/hypercare.toml", "log", "Tried something")
+
+    refused = run("demo", "--dir", "demo-here", expect=2)
+    rebuilt = run("demo", "--dir", "demo-here", "--force")
+
+    assert refused.stderr.splitlines() == [
+        f"Error: {isolated / 'demo-here'} already holds a demo; pass --force to "
+        "rebuild it, or --dir with a new folder"
     ]
+    assert rebuilt.stdout.splitlines()[0].endswith(
+        ": 3,931 issues, 32,003 events from 28,071 audit rows."
+    )
+
+
+@pytest.mark.parametrize("force", [(), ("--force",)])
+def test_demo_never_replaces_a_hypercare_that_is_not_a_demo(
+    isolated: Path, force: tuple[str, ...]
+) -> None:
+    run("init", "--dir", "taken", "--name", "Payroll")
+    run("--config", "taken/hypercare.toml", "log", "Real work")
+
+    result = run("demo", "--dir", "taken", *force, expect=2)
+
+    assert result.stderr.splitlines() == [
+        f"Error: {isolated / 'taken'} holds a hypercare that is not a demo; give "
+        "--dir a new folder (--force rebuilds only a demo, deleting its database)"
+    ]
+    listed = run("--config", "taken/hypercare.toml", "list", "--format", "json")
+    assert [issue["title"] for issue in listed.json()] == ["Real work"]
 
 
 def test_demo_refuses_an_unreadable_as_of_before_building(isolated: Path) -> None:

@@ -27,7 +27,12 @@ def demo(
         ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Rebuild the demo in a folder that has one.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Rebuild the demo in a folder that has one (never over a "
+            "hypercare that is not a demo).",
+        ),
     ] = False,
 ) -> None:
     """Build a demo hypercare from the ServiceNow data shipped with hypercare,
@@ -71,20 +76,14 @@ def _show(title: str, moment: str, shown: Callable[[str], None]) -> None:
 
 
 def _standup(moment: str) -> None:
-    try:
-        from hypercare.cli.cmd_reports import standup
-    except ImportError:
-        output.echo("(the stand-up report is not available in this build)")
-        return
+    from hypercare.cli.cmd_reports import standup
+
     standup(as_of=moment, since=None, fmt="rich", output_file=None)
 
 
 def _exit_check(moment: str) -> None:
-    try:
-        from hypercare.cli.cmd_exit import exit_check
-    except ImportError:
-        output.echo("(the exit check is not available in this build)")
-        return
+    from hypercare.cli.cmd_exit import exit_check
+
     try:
         exit_check(
             as_of=moment,

@@ -10,7 +10,8 @@ Fantinato and Sarajane Peres, University of São Paulo). Nothing is fetched:
 it works offline on a fresh install.
 
 The folder is the demo's own: an existing hypercare there is refused unless
-``is_forced``, which deletes its database and config first.
+``is_forced``, which deletes its database and config first, and only when
+that hypercare is itself a demo (its name and go-live say so).
 """
 
 from __future__ import annotations
@@ -35,6 +36,21 @@ ATTRIBUTION = (
 )
 
 
+DEMO_NAME = "ServiceNow demo"
+
+
+def _is_demo(config: Path) -> bool:
+    """Whether ``config`` is a demo's (its name and go-live), not real work."""
+    from hypercare.config import load_settings
+    from hypercare.errors import HypercareError
+
+    try:
+        settings = load_settings(config)
+    except HypercareError:
+        return False
+    return (settings.name, settings.go_live) == (DEMO_NAME, GO_LIVE)
+
+
 @dataclass(frozen=True)
 class Demo:
     settings: Settings
@@ -47,15 +63,20 @@ def build_demo(folder: Path, *, now: datetime, is_forced: bool) -> Demo:
     from hypercare.store.db import open_store
 
     config = folder / CONFIG_NAME
+    if config.exists() and not _is_demo(config):
+        raise InputError(
+            f"{folder} holds a hypercare that is not a demo; give --dir a new "
+            "folder (--force rebuilds only a demo, deleting its database)"
+        )
     if config.exists() and not is_forced:
         raise InputError(
-            f"{folder} already holds a hypercare; pass --force to rebuild the demo "
-            "there, or --dir with a new folder"
+            f"{folder} already holds a demo; pass --force to rebuild it, or --dir "
+            "with a new folder"
         )
     for name in (DEFAULT_DB_NAME, f"{DEFAULT_DB_NAME}-wal", f"{DEFAULT_DB_NAME}-shm"):
         (folder / name).unlink(missing_ok=True)
 
-    demo = Project(name="ServiceNow demo", go_live=to_iso(GO_LIVE), timezone="UTC")
+    demo = Project(name=DEMO_NAME, go_live=to_iso(GO_LIVE), timezone="UTC")
     settings = init_project(folder, demo, now=now, is_forced=True).settings
     assert settings.database_path is not None
     store = open_store(settings.database_path)
