@@ -172,6 +172,65 @@ def test_newer_schema_is_refused(project: Path) -> None:
     )
 
 
+def test_init_force_over_a_newer_database_keeps_the_config(project: Path) -> None:
+    before = (project / "hypercare.toml").read_text()
+    with sqlite3.connect(project / "hypercare.db") as conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('hypercare', 'm999_from_the_future', '2030-01-01')"
+        )
+
+    result = run("init", "--force", "--name", "Other", expect=2)
+
+    assert result.stderr == (
+        f"Error: {project / 'hypercare.db'} was written by a newer hypercare "
+        "(schema step 'm999_from_the_future'); upgrade hypercare to open it\n"
+    )
+    assert (project / "hypercare.toml").read_text() == before
+
+
+def test_init_beside_a_database_that_cannot_be_used_writes_nothing(
+    isolated: Path,
+) -> None:
+    (isolated / "hypercare.db").mkdir()
+
+    result = run("init", expect=2)
+
+    assert result.stderr == (
+        f"Error: {isolated / 'hypercare.db'} is a folder, not a database file; "
+        "remove or rename it, or name another file in project.database\n"
+    )
+    assert sorted(p.name for p in isolated.iterdir()) == ["hypercare.db"]
+
+
+def test_init_beside_a_file_that_is_not_sqlite_writes_no_config(
+    isolated: Path,
+) -> None:
+    (isolated / "hypercare.db").write_bytes(b"not a database, just some bytes" * 40)
+
+    result = run("init", expect=2)
+
+    assert result.stderr.startswith(
+        f"Error: {isolated / 'hypercare.db'} is not a readable SQLite database ("
+    )
+    assert sorted(p.name for p in isolated.iterdir()) == ["hypercare.db"]
+
+
+def test_a_command_does_not_make_an_empty_sqlite_file_a_hypercare(
+    project: Path,
+) -> None:
+    sqlite3.connect(project / "other.db").execute("VACUUM").connection.close()
+    size = (project / "other.db").stat().st_size
+
+    result = run("--db", "other.db", "list", expect=2)
+
+    assert result.stderr == (
+        "Error: other.db is not a hypercare database; pass --db with a hypercare "
+        "database or run 'hypercare init' in a new folder\n"
+    )
+    assert (project / "other.db").stat().st_size == size
+
+
 def test_db_found_from_a_subfolder_and_by_env(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

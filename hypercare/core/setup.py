@@ -7,6 +7,7 @@ file behind.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -82,13 +83,31 @@ def init_project(
 
     from hypercare.store.db import create_store
 
+    # The database first: one that cannot be used (a folder, not SQLite, from
+    # a newer hypercare) is refused before the config is touched.
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomli_w.dumps(document), encoding="utf-8")
     database = settings.database_path
     assert database is not None
     is_new = not database.exists()
     create_store(database).close()
+    try:
+        _write_whole(path, tomli_w.dumps(document))
+    except BaseException:
+        if is_new:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+        raise
     return Started(settings, is_new, tuple(kept))
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` at once: never a half-written config."""
+    part = path.with_name(f".{path.name}.part")
+    try:
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _readable(path: Path) -> Settings | None:

@@ -105,11 +105,19 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def create_store(path: Path) -> Store:
     """Create (or open) the database at ``path`` and bring its schema up to date."""
+    if path.is_dir():
+        raise StoreError(
+            f"{path} is a folder, not a database file; remove or rename it, or "
+            "name another file in project.database"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = _connect(path)
-    conn.execute("PRAGMA journal_mode = WAL")
+    try:
+        conn = _connect(path)
+        conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from None
     store = Store(conn, path)
-    _migrate(store)
+    _migrate(store, is_new_allowed=True)
     return store
 
 
@@ -143,7 +151,7 @@ def open_store(path: Path) -> Store:
     except sqlite3.DatabaseError as exc:
         raise _unreadable(path, exc) from None
     store = Store(conn, path)
-    _migrate(store)
+    _migrate(store, is_new_allowed=False)
     return store
 
 
@@ -174,8 +182,13 @@ def _applied(conn: sqlite3.Connection) -> list[str]:
     return [row[0] for row in rows]
 
 
-def _migrate(store: Store) -> None:
-    """Apply pending migrations; refuse a file written by a newer hypercare."""
+def _migrate(store: Store, *, is_new_allowed: bool) -> None:
+    """Apply pending migrations; refuse a file written by a newer hypercare.
+
+    Only ``init`` (``is_new_allowed``) makes a schema in a database that has
+    none: a command that opens one must not quietly turn an empty SQLite file
+    into a hypercare.
+    """
     try:
         applied = _applied(store.conn)
         if not applied:
@@ -183,7 +196,7 @@ def _migrate(store: Store) -> None:
             tables = store.conn.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
             ).fetchone()[0]
-            if tables:
+            if tables or not is_new_allowed:
                 raise StoreError(
                     f"{store.path} is not a hypercare database; pass --db with a "
                     "hypercare database or run 'hypercare init' in a new folder"
