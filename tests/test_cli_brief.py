@@ -11,7 +11,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 import tomli_w
 
 from tests.conftest import run
@@ -188,10 +187,20 @@ def test_since_sets_the_previous_briefing(project: Path) -> None:
     assert data["since"] == "2026-03-06T09:00:00Z"
 
 
-@pytest.mark.parametrize("fmt", ["md", "rich"])
-def test_markdown_forms_escape_user_text(project: Path, fmt: str) -> None:
+def test_plain_text_shows_user_text_as_typed(project: Path) -> None:
     log(HOSTILE, "high", "immediate", "2026-03-03 10:00")
-    text = run("brief", "--as-of", AS_OF, "--format", fmt).stdout
+
+    text = run("brief", "--as-of", AS_OF).stdout
+
+    assert text.startswith("Briefing: Test\n==============\n")
+    assert f"P1 {HOSTILE}: past its SLA target" in text
+    for heading in ("Health", "Top risks", "Readiness for hand-over"):
+        assert f"\n{heading}\n{'-' * len(heading)}\n" in text
+
+
+def test_markdown_escapes_user_text(project: Path) -> None:
+    log(HOSTILE, "high", "immediate", "2026-03-03 10:00")
+    text = run("brief", "--as-of", AS_OF, "--format", "md").stdout
     assert text.startswith("# Briefing: Test\n")
     assert r"Bad \| title \[link\](http://evil.example) \<script\>" in text
     assert "<script>" not in text

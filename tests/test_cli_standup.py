@@ -133,11 +133,11 @@ def test_html_is_self_contained_and_escaped(hostile: Path) -> None:
     assert page.count('src="data:image/png;base64,') == 2
 
 
-def test_rich_output_when_piped_is_plain_markdown_with_charts(hostile: Path) -> None:
+def test_rich_output_when_piped_is_plain_text_with_charts(hostile: Path) -> None:
     text = run("standup", "--as-of", AS_OF).stdout
-    assert text.startswith("# Stand-up: Test\n")
+    assert text.startswith("Stand-up: Test\n==============\n")
     assert "day 3 of hypercare · as of 2026-03-04 09:00 UTC" in text
-    assert "## New (1)" in text
+    assert "\nNew (1)\n-------\n" in text
     assert "\x1b[" not in text  # no colour codes when piped
     assert "P1/P2 issues per day" in text and "┤" in text  # the text chart
 

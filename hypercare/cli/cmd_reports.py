@@ -89,7 +89,7 @@ def _emit(
         output.write_chunks(render.json_chunks(report.as_dict()), output_file)
         return
     document = layout(report, current().settings().tz)
-    if fmt == "rich" and output_file is None:
+    if fmt == "rich" and output_file is None and output.is_rich():
         for kind, part in render.to_rich_parts(document):
             if kind == "md":
                 output.print_rich_markdown(part)

@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.cli.context import current as current_env
-from hypercare.core.text import escaped_line, visible
+from hypercare.core.text import aligned, escaped_line, visible
 from hypercare.core.when import local_times
 
 FORMATS_TABULAR = ("table", "json", "csv", "md")
@@ -49,7 +49,8 @@ def setup_logging(verbosity: int) -> None:
 
 
 def is_rich() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    # no-color.org: NO_COLOR counts when it is set to something, not when empty.
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def echo(text: str = "") -> None:
@@ -111,17 +112,8 @@ def render_csv(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> str
 def render_plain_table(
     rows: Sequence[dict[str, Any]], columns: Sequence[Column]
 ) -> str:
-    cells = [[h for _, h in columns]]
-    cells += [
-        [" ".join(_cell(row.get(k)).splitlines()) for k, _ in columns] for row in rows
-    ]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
-    return "\n".join(
-        "  ".join(
-            value.ljust(width) for value, width in zip(line, widths, strict=True)
-        ).rstrip()
-        for line in cells
-    )
+    header = [title for _, title in columns]
+    return aligned([header, *([_cell(row.get(k)) for k, _ in columns] for row in rows)])
 
 
 def table(

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from hypercare.core.charts import Chart, Series, png_data_uri, text_chart
+from hypercare.core.text import aligned
 from hypercare.core.when import format_span, local_times
 
 if TYPE_CHECKING:
@@ -99,8 +100,38 @@ def to_rich_parts(document: Document) -> list[tuple[str, str]]:
 
 
 def to_plain(document: Document) -> str:
-    """The terminal form written to a file: Markdown with text charts."""
-    return "\n".join(text for _, text in to_rich_parts(document)).rstrip()
+    """Plain text, for a pipe or a file: user text as typed, tables aligned.
+
+    The terminal form without Rich: headings underlined, bullet lines, every
+    table cell whole (nothing cut), and the text charts.
+    """
+    parts = [_underlined(document.title, "="), *document.header]
+    for section in document.sections:
+        parts += ["", _underlined(section.title, "-")]
+        if section.is_empty:
+            parts.append(section.empty)
+        parts += [
+            f"- {label}: {text}" if label else f"- {text}"
+            for label, text in section.lines
+        ]
+        table = section.table
+        if table and table.rows:
+            if section.lines:
+                parts.append("")
+            header = [title for _, title in table.columns]
+            cells = [
+                [_cell(row.get(key)) for key, _ in table.columns] for row in table.rows
+            ]
+            parts.append(aligned([header, *cells]))
+            if table.more:
+                parts.append(f"… and {table.more} more (--format json lists all).")
+        for chart in section.charts:
+            parts += ["", text_chart(chart)]
+    return "\n".join(parts).rstrip()
+
+
+def _underlined(title: str, rule: str) -> str:
+    return f"{title}\n{rule * len(title)}"
 
 
 def to_html(document: Document) -> str:

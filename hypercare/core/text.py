@@ -17,6 +17,7 @@ JSON stays valid and loses nothing.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from typing import overload
 
 from hypercare.errors import InputError
@@ -53,6 +54,24 @@ def escaped_line(text: str) -> str:
     exactly what was given, and stays one line.
     """
     return visible(text).translate(_LINE_ENDS)
+
+
+def aligned(lines: Sequence[Sequence[str]]) -> str:
+    """Rows of cells as plain text in aligned columns, two spaces apart.
+
+    Nothing is cut: a column is as wide as its widest cell. Line breaks in a
+    cell are folded to spaces so that each row stays one line.
+    """
+    cells = [[" ".join(cell.splitlines()) for cell in line] for line in lines]
+    if not cells:
+        return ""
+    widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
+    return "\n".join(
+        "  ".join(
+            value.ljust(width) for value, width in zip(line, widths, strict=True)
+        ).rstrip()
+        for line in cells
+    )
 
 
 def is_one_line(text: str) -> bool:
