@@ -146,6 +146,32 @@ def test_priority_and_since_filter(project: Path) -> None:
     assert data["mttr"]["P1"]["mean_minutes"] == 1500.0
 
 
+def test_a_relative_since_counts_back_from_as_of(project: Path) -> None:
+    _issue(1, "2026-03-02 11:00")
+    _issue(2, "2026-03-03 11:00")
+
+    # As of 2026-03-04 09:00, "yesterday 09:00" is 2026-03-03 09:00, as in
+    # standup and brief: only issue 2 was resolved since.
+    data = run("kpi", *AS_OF, "--since", "yesterday 09:00", "--format", "json")
+
+    assert data.json()["since"] == "2026-03-03T09:00:00Z"
+    assert data.json()["mttr"]["P1"]["count"] == 1
+
+
+@pytest.mark.parametrize("command", ["kpi", "standup", "exit-check", "show"])
+def test_a_report_as_of_the_future_is_refused(project: Path, command: str) -> None:
+    _issue(1, "2026-03-02 11:00")
+    args = (command, "1") if command == "show" else (command,)
+
+    result = run(*args, "--as-of", "2999-01-01 09:00", expect=2)
+
+    assert result.stderr == (
+        "Error: --as-of 2999-01-01 09:00 is in the future (2999-01-01 09:00 UTC); "
+        "reports and checks are computed from what has happened: give a time up "
+        "to now\n"
+    )
+
+
 def _p1_and_p2() -> None:
     """Issue 1: a P1 reported 2026-03-02 10:00; issue 2: a P2 at 11:00."""
     for title, urgency, at in (

@@ -91,7 +91,11 @@ def kpi(
         raise InputError(f"unknown priority '{priority}'; use --priority P1|P2|P3|P4")
     env = current()
     end = env.as_of(as_of)
-    start = env.when(since, "--since") if since is not None else env.settings().go_live
+    start = (
+        env.when(since, "--since", now=end)
+        if since is not None
+        else env.settings().go_live
+    )
     if start is not None and start >= end:
         flag = "--since" if since else "the go-live"
         tz = env.settings().tz

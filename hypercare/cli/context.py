@@ -117,8 +117,19 @@ class Env:
         return parse_when(text, now=base, tz=settings.tz, day_first=settings.day_first)
 
     def as_of(self, text: str | None) -> datetime:
-        """The moment a report or check is computed for (``--as-of``)."""
-        return self.when(text, "--as-of")
+        """The moment a report or check is computed for (``--as-of``): up to now.
+
+        A later moment would count open issues' clocks through time that has
+        not happened, and a gate could pass on it ("no P1 for 72h") today.
+        """
+        moment = self.when(text, "--as-of")
+        if moment > self._now + CLOCK_SKEW:
+            raise InputError(
+                f"--as-of {text} is in the future "
+                f"({format_time(moment, self.settings().tz)}); reports and checks "
+                "are computed from what has happened: give a time up to now"
+            )
+        return moment
 
     def actor(self, by: str | None) -> str:
         """Who makes a change: --by, else project.user, HYPERCARE_USER, the login."""
