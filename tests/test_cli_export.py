@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -584,6 +585,18 @@ def test_output_over_this_hypercares_own_files_is_refused(
     )
     assert (small / "hypercare.toml").read_bytes() == before
     run("list")  # the database still opens
+
+
+def test_output_over_a_hard_link_to_the_config_is_refused(small: Path) -> None:
+    os.link(small / "hypercare.toml", small / "linked.toml")
+    before = (small / "hypercare.toml").read_bytes()
+
+    result = run("export", "--output", "linked.toml", expect=2)
+
+    assert result.stderr == (
+        "Error: linked.toml is this hypercare's config; give --output another file\n"
+    )
+    assert (small / "hypercare.toml").read_bytes() == before
 
 
 def test_a_replaced_output_keeps_the_old_files_permissions(small: Path) -> None:

@@ -321,3 +321,18 @@ def test_a_failed_check_still_fails_when_its_reader_goes_away(project: Path) -> 
     assert _closed_early(project, "exit-check") == ExitCode.CHECK_FAILED
     assert _closed_early(project, "exit-check", "--format", "json") == 1
     assert _closed_early(project, "list") == ExitCode.OK
+
+
+def test_a_status_hypercare_does_not_know_is_bad_input_not_a_bug(
+    project: Path,
+) -> None:
+    run("log", "x", "--at", "2026-03-02 10:00")
+    with sqlite3.connect(project / "hypercare.db") as conn:
+        conn.execute("UPDATE issues SET status = 'weird'")
+
+    result = run("ack", "1", expect=ExitCode.BAD_INPUT)
+
+    assert result.stderr == (
+        "Error: issue 1 has the status 'weird', which is not a hypercare state; "
+        "the database was changed outside hypercare: restore it from a backup\n"
+    )

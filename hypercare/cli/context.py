@@ -86,7 +86,7 @@ class Env:
         if db is not None:
             own += [("database", Path(f"{db}{end}")) for end in ("", "-wal", "-shm")]
         for what, file in own:
-            if file is not None and os.path.realpath(file) == target:
+            if file is not None and _same_file(file, target):
                 raise InputError(
                     f"{path} is this hypercare's {what}; give --output another file"
                 )
@@ -171,6 +171,16 @@ class Env:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+def _same_file(file: Path, target: str) -> bool:
+    """Whether ``target`` is ``file``: by path, or by inode (a hard link)."""
+    if os.path.realpath(file) == target:
+        return True
+    try:
+        return os.path.samefile(file, target)
+    except OSError:  # one of them does not exist (yet)
+        return False
 
 
 def _login() -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypercare.errors import TransitionError
+from hypercare.errors import StoreError, TransitionError
 
 # Which states each state may move to.
 NEXT: dict[str, tuple[str, ...]] = {
@@ -86,6 +86,12 @@ _ONLY_FROM: dict[str, tuple[str, ...]] = {
 def check_move(issue_id: int, status: str, action: str) -> str:
     """The state ``action`` moves to from ``status``; TransitionError if refused."""
     target = ACTIONS[action]
+    if status not in NEXT:
+        raise StoreError(
+            f"issue {issue_id} has the status '{status}', which is not a "
+            "hypercare state; the database was changed outside hypercare: "
+            "restore it from a backup"
+        )
     allowed = NEXT[status]
     sources = _ONLY_FROM.get(action)
     if target in allowed and (sources is None or status in sources):
