@@ -154,6 +154,11 @@ def test_triage_without_a_terminal_names_the_flags(project: Path) -> None:
         ),
         (("log", "  "), "Error: the title is empty; give the issue a short title"),
         (
+            ("log", "x", "--tag", "ok", "--tag", " "),
+            "Error: --tag holds a line break or a control character, or nothing "
+            "visible; give each tag as a word or two on one line",
+        ),
+        (
             ("log", "Two\n::warning::lines"),
             "Error: the title holds a line break or a control character, or nothing "
             "visible; give a one-line title and put details in --description",

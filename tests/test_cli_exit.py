@@ -389,6 +389,16 @@ def test_only_an_unknown_name_exits_2_listing_the_names(project: Path) -> None:
     )
 
 
+def test_list_writes_to_output(project: Path) -> None:
+    result = run("exit-check", "--list", "--only", "no-p1-72h", "-o", "criteria.txt")
+
+    assert result.stdout == ""
+    assert (project / "criteria.txt").read_text() == (
+        "no-p1-72h: No P1 issue open at any moment in the last 72 hours "
+        "(rule no_open_priority)\n"
+    )
+
+
 def test_list_says_each_default_criterion_in_words(project: Path) -> None:
     out = run("exit-check", "--list").stdout.splitlines()
 

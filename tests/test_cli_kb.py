@@ -116,6 +116,27 @@ def test_kb_search(knowledge: Path, search: str, ids: list[int]) -> None:
     assert [row["id"] for row in rows] == ids
 
 
+def test_kb_search_of_punctuation_alone_is_refused(knowledge: Path) -> None:
+    result = run("kb", "--search", "[[[", expect=2)
+
+    assert result.stderr == (
+        "Error: --search '[[[' has no letters or digits to look for; give a word "
+        "from the title, resolution or workaround\n"
+    )
+
+
+def test_kb_without_a_resolution_is_refused(project: Path) -> None:
+    run("log", "Blank payslip", "--at", "2026-03-02 10:00")
+
+    result = run("resolve", "1", "--kb", "--at", "2026-03-02 11:00", expect=2)
+
+    assert result.stderr == (
+        "Error: --kb keeps the resolution in the knowledge base; say what fixed it "
+        "with --resolution TEXT (or how to get by, with --workaround)\n"
+    )
+    assert run("show", "1", "--format", "json").json()["issue"]["status"] == "new"
+
+
 def test_kb_empty_and_markdown(project: Path) -> None:
     assert run("kb").stdout == (
         "No knowledge yet; keep a resolution with 'hypercare resolve N --kb'.\n"

@@ -257,6 +257,15 @@ def test_every_sort_key_in_the_help_sorts(project: Path, key: str) -> None:
     assert sorted(row["id"] for row in rows) == [1, 2, 3]
 
 
+def test_since_after_until_is_refused(project: Path) -> None:
+    result = run("list", "--since", "2026-03-05", "--until", "2026-03-01", expect=2)
+
+    assert result.stderr == (
+        "Error: --since 2026-03-05 is not before --until 2026-03-01; nothing could "
+        "match, so give an earlier --since or a later --until\n"
+    )
+
+
 def test_status_sorts_in_lifecycle_order(project: Path) -> None:
     for title in ("Stays new", "Gets closed", "Gets tested"):
         run("log", title, "--at", "2026-03-02 10:00")

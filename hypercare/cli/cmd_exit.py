@@ -98,7 +98,7 @@ def exit_check(
     check_format(fmt, EXIT_FORMATS)
     env = current()
     if list_:
-        _list_criteria(criteria.select(env.settings(), only), fmt)
+        _list_criteria(criteria.select(env.settings(), only), fmt, output_file)
         return
     result = criteria.verdict(
         env.store(),
@@ -116,7 +116,11 @@ def exit_check(
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
-def _list_criteria(chosen: tuple[Criterion, ...], fmt: str) -> None:
+def _list_criteria(
+    chosen: tuple[Criterion, ...], fmt: str, output_file: str | None
+) -> None:
+    import json
+
     from hypercare.core.criteria import describe
 
     lines = [
@@ -129,14 +133,19 @@ def _list_criteria(chosen: tuple[Criterion, ...], fmt: str) -> None:
         for c in chosen
     ]
     if fmt == "json":
-        output.emit_json(lines)
-        return
-    if not lines:
-        output.echo(
+        text = json.dumps(lines, indent=2, ensure_ascii=False)
+    elif not lines:
+        text = (
             "No exit criteria are configured (add [[exit_criteria]] to hypercare.toml)."
         )
-    for line in lines:
-        output.echo(f"{line['name']}: {line['checks']} (rule {line['rule']})")
+    else:
+        text = "\n".join(
+            f"{line['name']}: {line['checks']} (rule {line['rule']})" for line in lines
+        )
+    if output_file is None:
+        output.echo(text)
+    else:
+        output.write_file(output_file, text + "\n")
 
 
 def _emit_verdict(

@@ -146,6 +146,13 @@ def list_(
     if sort not in SORT_KEYS:
         raise InputError(f"unknown sort key '{sort}'; use --sort {'|'.join(SORT_KEYS)}")
     env = current()
+    start = env.when(since, "--since") if since is not None else None
+    end = env.when(until, "--until") if until is not None else None
+    if start is not None and end is not None and start >= end:
+        raise InputError(
+            f"--since {since} is not before --until {until}; nothing could match, "
+            "so give an earlier --since or a later --until"
+        )
     wanted = IssueFilter(
         statuses=_statuses(status or []),
         priorities=tuple(priority or ()),
@@ -154,8 +161,8 @@ def list_(
         channels=tuple(channel or ()),
         assignees=tuple(assignee or ()),
         search=search,
-        since=to_iso(env.when(since, "--since")) if since is not None else None,
-        until=to_iso(env.when(until, "--until")) if until is not None else None,
+        since=to_iso(start) if start is not None else None,
+        until=to_iso(end) if end is not None else None,
         sort=sort,
         descending=desc,
         limit=limit,

@@ -166,6 +166,10 @@ def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> 
         "give a one-line title and put details in --description",
     )
     reporter = check_one_line(new.reporter, "--reporter", "give the name on one line")
+    tags = tuple(
+        check_one_line(tag, "--tag", "give each tag as a word or two on one line")
+        for tag in new.tags
+    )
     contact = check_one_line(
         new.contact, "--contact", "give one e-mail address on one line"
     )
@@ -194,7 +198,7 @@ def log_issue(store: Store, settings: Settings, new: NewIssue, stamp: Stamp) -> 
         "logged_at": stamp.at,
         "updated_at": stamp.at,
         "external_ref": new.external_ref,
-        "tags": json.dumps(list(new.tags)) if new.tags else None,
+        "tags": json.dumps(list(tags)) if tags else None,
     }
     if new.impact and new.urgency:
         row.update(
@@ -309,6 +313,12 @@ def _move_changes(
         changes["hold_reason"] = detail.note
     elif action == "resolve":
         resolution = detail.resolution or Resolution()
+        known = (resolution.text, resolution.workaround, issue.workaround)
+        if resolution.is_kb and not any(text and text.strip() for text in known):
+            raise InputError(
+                "--kb keeps the resolution in the knowledge base; say what fixed "
+                "it with --resolution TEXT (or how to get by, with --workaround)"
+            )
         changes.update(
             resolved_at=stamp.at,
             resolution=resolution.text,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hypercare.errors import InputError
 from hypercare.models import Issue
 from hypercare.store import messages as rows
 from hypercare.store.db import Store
@@ -84,6 +85,12 @@ def entries(store: Store, search: str | None = None) -> list[dict[str, Any]]:
     from rapidfuzz import fuzz, utils
 
     needle = utils.default_process(search)
+    if not needle.strip():
+        # Punctuation alone is stripped to nothing, which every text contains.
+        raise InputError(
+            f"--search '{search}' has no letters or digits to look for; give a "
+            "word from the title, resolution or workaround"
+        )
     scored = []
     for entry in found:
         text = utils.default_process(
