@@ -517,7 +517,7 @@ class MappedImporter:
 
     def _created(self, row: dict[str, Any], key: str, reported: str) -> dict[str, Any]:
         fields = self._fields(row)
-        title = row.get("title") or key
+        title = _one_line(row, "title") or key
         created = {
             "title": title,
             "status": "new",
@@ -527,7 +527,7 @@ class MappedImporter:
             "source": self.source,
             "external_ref": key,
             "description": row.get("description"),
-            "contact": row.get("contact"),
+            "contact": _one_line(row, "contact"),
             **fields,
         }
         tags = row.get("tags")
@@ -626,7 +626,7 @@ class MappedImporter:
         if fields["priority"] is None and fields["impact"] and fields["urgency"]:
             fields["priority"] = self.matrix[fields["impact"]][fields["urgency"]]
         for name in ("area", "reporter", "assignee"):
-            fields[name] = row.get(name)
+            fields[name] = _one_line(row, name)
         return fields
 
     def _status(self, row: dict[str, Any]) -> str | None:
@@ -675,6 +675,19 @@ class MappedImporter:
                 f"cannot read {name} '{text}'; expected a time like "
                 f"2026-03-05 14:30 or {other}"
             ) from None
+
+
+def _one_line(row: dict[str, Any], name: str) -> str | None:
+    """A title, name or address as it is shown everywhere: on one line.
+
+    Line breaks and runs of blanks become one space, as a person would have
+    typed it. Other control characters are kept as the file has them; every
+    output shows them as escapes, so they cannot act on a terminal or a CI log.
+    """
+    text = row.get(name)
+    if text is None:
+        return None
+    return " ".join(str(text).split()) or None
 
 
 def _required(row: dict[str, Any], name: str) -> str:
