@@ -665,6 +665,29 @@ def test_importing_the_same_samples_twice_adds_nothing(project: Path) -> None:
     assert out == "Read 100 samples: 0 added, 100 already there.\n"
 
 
+def test_a_later_file_cannot_change_a_stored_sample(project: Path) -> None:
+    write_samples(project / "samples.csv", down=0, total=3)
+    run("import", "metrics", "samples.csv")
+    # The same three minutes, the second now down.
+    write_samples(project / "later.csv", down=0, total=3)
+    text = (
+        (project / "later.csv")
+        .read_text()
+        .replace("00:01,api,up,false", "00:01,api,down,true")
+    )
+    (project / "later.csv").write_text(text)
+
+    refused = run("import", "metrics", "later.csv", expect=2)
+    skipped = run("import", "metrics", "later.csv", "--skip-bad").stdout
+
+    assert refused.stderr == (
+        "Error: later.csv line 3: check api at 2026-03-05 00:01 UTC was imported "
+        f"before with other values; a recorded sample is not changed{REFUSED}\n"
+    )
+    assert skipped.splitlines()[0] == "Read 2 samples: 0 added, 2 already there."
+    assert "  line 3: check api at 2026-03-05 00:01 UTC was imported before" in skipped
+
+
 def test_samples_as_json_lines(project: Path) -> None:
     set_criteria(project, UPTIME)
     (project / "samples.jsonl").write_text(

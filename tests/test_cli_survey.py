@@ -127,6 +127,22 @@ def test_a_large_survey_import_counts_with_thousands_separators(
     )
 
 
+def test_a_later_file_cannot_change_an_imported_answer(project: Path) -> None:
+    _write("map.toml", SMALL_MAPPING)
+    header = "answer,score,answered,comment,ticket\n"
+    _write("answers.csv", header + "a1,4,2026-03-03 10:00,,\n")
+    run("import", "survey", "answers.csv", "--mapping", "map.toml")
+    _write("later.csv", header + "a1,1,2026-03-03 10:00,,\n")
+
+    result = run("import", "survey", "later.csv", "--mapping", "map.toml", expect=2)
+
+    assert result.stderr == (
+        "Error: later.csv line 2: answer id a1 was imported before with score 4, "
+        f"here 1; a recorded answer is not changed{REFUSED}\n"
+    )
+    assert [row[2] for row in _answers()] == [4]
+
+
 def test_three_answers_and_a_blank_give_66_7_percent(project: Path) -> None:
     _write("map.toml", SMALL_MAPPING)
     _write(

@@ -116,6 +116,7 @@ def import_samples(
         return parse_recorded(text, now=now, tz=tz, day_first=day_first)
 
     samples: list[dict[str, Any]] = []
+    lines: list[int] = []  # each sample's line
     bad: list[BadRow] = []
     seen: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}  # (check, at)
     for line, record in _records(path):
@@ -125,6 +126,7 @@ def import_samples(
             sample = _sample(line, record, read_time, path)
             _check_repeat(sample, line, seen, path, tz)
             samples.append(sample)
+            lines.append(line)
         except ImportRowError as exc:
             if not skip_bad:
                 raise refused(str(exc)) from None
@@ -135,12 +137,44 @@ def import_samples(
     added = 0
     try:
         with store.write() as conn:
+            samples = _unchanged(conn, samples, lines, path, tz, bad, skip_bad)
             added = rows.insert_samples(conn, samples)
             if is_dry_run:
                 raise DryRunRollback
     except DryRunRollback:
         pass
     return ImportSummary(len(samples), added, tuple(bad), is_dry_run)
+
+
+def _unchanged(
+    conn: Any,
+    samples: list[dict[str, Any]],
+    lines: list[int],
+    path: Path,
+    tz: ZoneInfo,
+    bad: list[BadRow],
+    skip_bad: bool,
+) -> list[dict[str, Any]]:
+    """``samples`` but those that would change a stored sample: a file cannot
+    rewrite what was measured. Raises ImportRowError on the first unless
+    ``skip_bad``, which lists them in ``bad`` (in line order) instead."""
+    conflicts = rows.stored_differently(conn, samples)
+    if not conflicts:
+        return samples
+    kept = []
+    for line, sample in zip(lines, samples, strict=True):
+        if (sample["check_name"], sample["at"]) not in conflicts:
+            kept.append(sample)
+            continue
+        reason = (
+            f"check {sample['check_name']} at {format_time(sample['at'], tz)} was "
+            "imported before with other values; a recorded sample is not changed"
+        )
+        if not skip_bad:
+            raise refused(f"{path} line {line}: {reason}")
+        bad.append(BadRow(line, reason))
+    bad.sort(key=lambda row: row.line)
+    return kept
 
 
 def _check_repeat(

@@ -264,6 +264,8 @@ def import_answers(
             if row is not None and _is_repeat(path, line, row, seen):
                 result.repeated += 1
                 continue
+            if row is not None:
+                _check_unchanged(path, line, row, known)
         except ImportRowError as exc:
             if not skip_bad:
                 raise refused(str(exc)) from None
@@ -290,6 +292,19 @@ def import_answers(
     with store.write() as conn:
         result.added = sql.insert_answers(conn, new_rows)
     return result
+
+
+def _check_unchanged(
+    path: Path, line: int, row: dict[str, Any], known: dict[str, int]
+) -> None:
+    """An answer imported before keeps its score: a file cannot rewrite it."""
+    stored = known.get(row["external_ref"])
+    if stored is not None and stored != row["score"]:
+        raise ImportRowError(
+            f"{path} line {line}: answer id {row['external_ref']} was imported "
+            f"before with score {stored}, here {row['score']}; a recorded answer "
+            "is not changed"
+        )
 
 
 def _is_repeat(

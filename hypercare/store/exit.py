@@ -81,6 +81,25 @@ def insert_samples(conn: sqlite3.Connection, samples: Iterable[dict[str, Any]]) 
     return conn.total_changes - before
 
 
+_SAMPLE_VALUES = ("is_up", "value", "is_error", "latency_ms")
+
+
+def stored_differently(
+    conn: sqlite3.Connection, samples: Iterable[dict[str, Any]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored samples that share check and time with one of ``samples`` but
+    differ in a value, by (check, at)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for sample in samples:
+        row = conn.execute(
+            "SELECT * FROM metric_samples WHERE check_name = ? AND at = ?",
+            (sample["check_name"], sample["at"]),
+        ).fetchone()
+        if row is not None and any(row[k] != sample[k] for k in _SAMPLE_VALUES):
+            found[(sample["check_name"], sample["at"])] = dict(row)
+    return found
+
+
 def sample_counts(
     conn: sqlite3.Connection, check: str | None, since: str, until: str
 ) -> dict[str, int]:

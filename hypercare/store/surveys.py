@@ -38,14 +38,14 @@ def insert_answers(conn: sqlite3.Connection, rows: Iterable[dict[str, Any]]) -> 
     return conn.total_changes - before
 
 
-def known_refs(conn: sqlite3.Connection, source: str) -> set[str]:
-    """External references of the answers already imported from ``source``."""
+def known_refs(conn: sqlite3.Connection, source: str) -> dict[str, int]:
+    """The score of each answer already imported from ``source``, by reference."""
     rows = conn.execute(
-        "SELECT external_ref FROM survey_answers WHERE source = ? "
+        "SELECT external_ref, score FROM survey_answers WHERE source = ? "
         "AND external_ref IS NOT NULL",
         (source,),
     )
-    return {row[0] for row in rows}
+    return {row[0]: row[1] for row in rows}
 
 
 def issue_ids_by_ref(conn: sqlite3.Connection) -> dict[str, int]:
