@@ -1045,3 +1045,19 @@ def test_a_jira_month_in_another_language_is_a_bad_row(project: Path) -> None:
         f"English month names{REFUSED}\n"
     )
     assert _counts(project) == (0, 0)
+
+
+def test_a_description_longer_than_the_csv_modules_default_limit_imports(
+    project: Path,
+) -> None:
+    # 200,000 characters: over the csv module's 131,072 default, as a pasted
+    # log in a real description can be.
+    with (project / "long.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Summary", "Issue key", "Status", "Created", "Description"])
+        writer.writerow(["Big", "PAY-1", "Open", "02/Mar/26 9:15 AM", "x" * 200_000])
+
+    run("import", "jira", "long.csv")
+
+    issue = run("show", "1", "--format", "json").json()["issue"]
+    assert len(issue["description"]) == 200_000

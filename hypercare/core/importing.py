@@ -330,8 +330,21 @@ class Rows:
         self._progress.close()  # a GzipFile leaves the file it reads open
 
 
+# The csv module refuses a field over 128 KiB, but a real description or
+# comment thread can be longer (a pasted log). 64 MiB keeps such rows while
+# still bounding what one unclosed quote can read into memory.
+FIELD_LIMIT = 64 * 1024 * 1024
+csv.field_size_limit(FIELD_LIMIT)
+
+
 def csv_problem(path: Path, line: int, exc: csv.Error) -> str:
     """The refusal for a row the csv module cannot split; ``line`` is its first."""
+    if str(exc).startswith("field larger than field limit"):
+        return (
+            f"{path} line {line}: a field is longer than {FIELD_LIMIT // 2**20} MiB, "
+            "which is most likely a quote left open; close it or remove the "
+            'stray "'
+        )
     if str(exc) == "unexpected end of data":
         return (
             f"{path} line {line}: a quoted field starts on this row and is never "
