@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.core.text import is_one_line
-from hypercare.core.when import from_iso, parse_duration, to_iso, zone
+from hypercare.core.when import parse_duration, to_iso, zone
 from hypercare.errors import ConfigError, InputError
 from hypercare.models import IMPACTS, PRIORITIES, SIGNOFF_NAME, URGENCIES
 
@@ -451,14 +451,27 @@ class _Reader:
             raise ConfigError(f"{self.where}: {exc}") from None
         return name
 
-    def moment(self, value: Any, key: str) -> datetime:
+    def moment(self, value: Any, key: str, tz: str) -> datetime:
+        """A time as text or as a TOML date or date-time; without a zone, in ``tz``.
+
+        init writes UTC text ("2026-03-02T08:00:00Z"); a person editing the
+        file may write a TOML date (2026-03-02) or a local date-time.
+        """
         if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
-        text = self.typed(value, key, str)
-        try:
-            return from_iso(text)
-        except ValueError:
-            raise self.fail(key, f"'{text}' is not an ISO 8601 time") from None
+            moment = value
+        elif isinstance(value, date):
+            moment = datetime.combine(value, time())
+        else:
+            text = self.typed(value, key, str)
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise self.fail(
+                    key, f"'{text}' is not an ISO 8601 time like 2026-03-02T08:00:00Z"
+                ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(tz))
+        return moment.astimezone(UTC)
 
 
 def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
@@ -489,8 +502,8 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         document.get("loop", {}), "loop", {"confirm_within", "update_every"}
     )
     update_every = reader.table(loop.get("update_every", {}), "loop.update_every", None)
-    go_live = _optional_moment(reader, project, "go_live")
-    planned_end = _optional_moment(reader, project, "planned_end")
+    go_live = _optional_moment(reader, project, "go_live", timezone)
+    planned_end = _optional_moment(reader, project, "planned_end", timezone)
     if go_live and planned_end and planned_end <= go_live:
         raise reader.fail(
             "project.planned_end",
@@ -557,11 +570,11 @@ def _areas(reader: _Reader, value: Any) -> tuple[str, ...]:
 
 
 def _optional_moment(
-    reader: _Reader, table: dict[str, Any], key: str
+    reader: _Reader, table: dict[str, Any], key: str, tz: str
 ) -> datetime | None:
     if key not in table or table[key] == "":
         return None
-    return reader.moment(table[key], f"project.{key}")
+    return reader.moment(table[key], f"project.{key}", tz)
 
 
 def _priority(reader: _Reader, value: Any, key: str) -> str:

@@ -103,6 +103,30 @@ def test_init_refuses_a_name_that_is_not_one_line(isolated: Path, name: str) -> 
     assert list(isolated.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        # Berlin is UTC+1 in early March: a local midnight is 23:00 UTC before.
+        ('"2026-03-02T08:00:00Z"', "2026-03-02T08:00:00Z"),
+        ("2026-03-02", "2026-03-01T23:00:00Z"),
+        ("2026-03-02T09:00:00", "2026-03-02T08:00:00Z"),
+        ('"2026-03-02T09:00"', "2026-03-02T08:00:00Z"),
+        ("2026-03-02T09:00:00+02:00", "2026-03-02T07:00:00Z"),
+    ],
+)
+def test_go_live_as_text_or_a_toml_date_reads_in_the_projects_zone(
+    isolated: Path, written: str, stored: str
+) -> None:
+    run("init", "--tz", "Europe/Berlin", "--go-live", "2026-03-02 09:00")
+    config = isolated / "hypercare.toml"
+    text = config.read_text().replace('go_live = "2026-03-02T08:00:00Z"', "")
+    config.write_text(text.replace("[project]\n", f"[project]\ngo_live = {written}\n"))
+
+    data = run("kpi", "--as-of", "2026-03-05", "--format", "json").json()
+
+    assert data["since"] == stored
+
+
 def test_init_with_a_bad_zone_writes_nothing(isolated: Path) -> None:
     result = run("init", "--tz", "Mars/Olympus", expect=2)
 

@@ -1061,3 +1061,35 @@ def test_a_description_longer_than_the_csv_modules_default_limit_imports(
 
     issue = run("show", "1", "--format", "json").json()["issue"]
     assert len(issue["description"]) == 200_000
+
+
+@pytest.mark.parametrize(
+    ("kind", "given", "message"),
+    [
+        (
+            "jira",
+            "-",
+            "imports do not read standard input; save the export to a file and "
+            "give its path",
+        ),
+        ("jira", ".", ". is a folder; give the path of the export in it"),
+        (
+            "metrics",
+            "/dev/null",
+            "/dev/null is not a regular file (a pipe or a device); save the "
+            "samples (CSV or JSON lines) to a file and give its path",
+        ),
+        (
+            "jsonl",
+            "gone.jsonl",
+            "gone.jsonl: no such file; give the path of a file written by "
+            "'hypercare export'",
+        ),
+    ],
+)
+def test_what_is_not_a_file_is_named_by_cause(
+    project: Path, kind: str, given: str, message: str
+) -> None:
+    result = run("import", kind, given, expect=2)
+
+    assert result.stderr == f"Error: {message}\n"

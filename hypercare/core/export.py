@@ -36,7 +36,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hypercare.core.importing import INTEGER_RANGE, DryRunRollback, open_text
+from hypercare.core.importing import (
+    INTEGER_RANGE,
+    DryRunRollback,
+    check_readable_file,
+    open_text,
+)
 from hypercare.core.issues import fold_mismatch
 from hypercare.core.when import from_iso
 from hypercare.core.words import counted
@@ -108,10 +113,7 @@ def import_lines(
 def _import_lines(
     store: Store, path: Path, now: datetime, is_dry_run: bool
 ) -> dict[str, int]:
-    if not path.is_file():
-        raise InputError(
-            f"{path}: no such file; give a file written by 'hypercare export'"
-        )
+    check_readable_file(path, "a file written by 'hypercare export'")
     tables = rows.data_tables(store.conn)
     filled = [name for name in tables if rows.count_rows(store.conn, name)]
     if filled:

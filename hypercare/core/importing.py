@@ -337,6 +337,29 @@ FIELD_LIMIT = 64 * 1024 * 1024
 csv.field_size_limit(FIELD_LIMIT)
 
 
+def check_readable_file(path: Path, what: str) -> None:
+    """InputError by cause unless ``path`` is a regular file; ``what`` names
+    the file wanted ("the export", "a file written by 'hypercare export'").
+
+    Imports read a file twice over (its size for progress, rows in order), so
+    standard input, a pipe or a device will not do.
+    """
+    if str(path) == "-":
+        raise InputError(
+            f"imports do not read standard input; save {what} to a file and give "
+            "its path"
+        )
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give the path of {what} in it")
+    if path.exists() and not path.is_file():
+        raise InputError(
+            f"{path} is not a regular file (a pipe or a device); save {what} to a "
+            "file and give its path"
+        )
+    if not path.exists():
+        raise InputError(f"{path}: no such file; give the path of {what}")
+
+
 def csv_problem(path: Path, line: int, exc: csv.Error) -> str:
     """The refusal for a row the csv module cannot split; ``line`` is its first."""
     if str(exc).startswith("field larger than field limit"):
@@ -918,8 +941,7 @@ def import_file(
     mapping, ImportRowError for bad rows (unless skipped). Writes in one
     transaction (none in a dry run).
     """
-    if not request.path.is_file():
-        raise InputError(f"{request.path}: no such file; give the path of the export")
+    check_readable_file(request.path, "the export")
     importer = _importer(settings, request)
     rows = Rows(request.path)
     return run_import(

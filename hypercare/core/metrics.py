@@ -42,7 +42,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypercare.core.importing import BadRow, DryRunRollback, open_text, refused
+from hypercare.core.importing import (
+    BadRow,
+    DryRunRollback,
+    check_readable_file,
+    open_text,
+    refused,
+)
 from hypercare.core.text import is_one_line
 from hypercare.core.when import format_time, parse_recorded, to_iso
 from hypercare.errors import ImportRowError, InputError
@@ -107,10 +113,7 @@ def import_samples(
     ImportRowError naming the first bad line (then nothing is written) unless
     ``skip_bad``. A dry run counts what would be added and writes nothing.
     """
-    if not path.is_file():
-        raise InputError(
-            f"{path}: no such file; give a CSV or JSON lines file of samples"
-        )
+    check_readable_file(path, "the samples (CSV or JSON lines)")
 
     def read_time(text: str) -> datetime:
         return parse_recorded(text, now=now, tz=tz, day_first=day_first)

@@ -26,7 +26,13 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from hypercare.config import Settings
-from hypercare.core.importing import BadRow, csv_problem, refused, whole_number
+from hypercare.core.importing import (
+    BadRow,
+    check_readable_file,
+    csv_problem,
+    refused,
+    whole_number,
+)
 from hypercare.core.when import format_time, parse_recorded, to_iso, zone
 from hypercare.errors import ConfigError, ImportRowError, InputError
 from hypercare.models import SURVEY_SCALES
@@ -246,6 +252,7 @@ def import_answers(
     Raises ImportRowError naming the first bad row unless ``skip_bad``, which
     leaves bad rows out and lists them in the result.
     """
+    check_readable_file(path, "the survey export")
     tz = zone(mapping.timezone) if mapping.timezone else settings.tz
     result = ImportResult(file=str(path), is_dry_run=is_dry_run)
     known = sql.known_refs(store.conn, mapping.source)
