@@ -127,6 +127,15 @@ def test_go_live_as_text_or_a_toml_date_reads_in_the_projects_zone(
     assert data["since"] == stored
 
 
+@pytest.mark.parametrize("flag", ["--db", "--config"])
+def test_an_empty_db_or_config_option_is_named(project: Path, flag: str) -> None:
+    result = run(flag, "", "list", expect=2)
+
+    assert (
+        result.stderr == f"Error: {flag} is empty; give a file, or leave {flag} out\n"
+    )
+
+
 def test_init_with_a_bad_zone_writes_nothing(isolated: Path) -> None:
     result = run("init", "--tz", "Mars/Olympus", expect=2)
 

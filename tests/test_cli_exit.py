@@ -329,7 +329,7 @@ def test_revoking_what_is_not_signed_is_refused(project: Path) -> None:
 
     assert result.stderr == (
         "Error: sign-off 'support-trained' is not in force at "
-        "2026-03-12T09:00:00Z; there is nothing to revoke\n"
+        "2026-03-12 09:00 UTC; there is nothing to revoke\n"
     )
 
 

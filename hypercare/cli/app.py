@@ -22,7 +22,7 @@ from typer.core import TyperGroup
 from hypercare import __version__
 from hypercare.cli import context, output
 from hypercare.cli.exit_codes import ExitCode
-from hypercare.errors import HypercareError
+from hypercare.errors import HypercareError, InputError
 
 
 class _Group(TyperGroup):
@@ -233,17 +233,19 @@ def _version(value: bool) -> None:
 
 def root(
     db: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--db",
+            metavar="<path>",
             help="The database file (else HYPERCARE_DB, "
             "else the one named by the nearest hypercare.toml).",
         ),
     ] = None,
     config: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--config",
+            metavar="<path>",
             help="The config file (else HYPERCARE_CONFIG, "
             "else the nearest hypercare.toml upward).",
         ),
@@ -284,7 +286,18 @@ def root(
     """Hypercare: triage, measure and hand over after a go-live."""
     resume_gc()
     output.setup_logging(verbose - quiet)
-    context.reset(context.Env(db_option=db, config_option=config, debug=debug))
+    # Path("") is the current folder: an empty value (an unset variable in a
+    # script) would be read as "." and reported as a folder.
+    for flag, given in (("--db", db), ("--config", config)):
+        if given is not None and not given.strip():
+            raise InputError(f"{flag} is empty; give a file, or leave {flag} out")
+    context.reset(
+        context.Env(
+            db_option=Path(db) if db is not None else None,
+            config_option=Path(config) if config is not None else None,
+            debug=debug,
+        )
+    )
 
 
 # The modules that add commands, in the order --help lists them (the flow of

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hypercare.core.issues import Stamp
-from hypercare.core.when import to_iso
+from hypercare.core.when import format_time, to_iso
 from hypercare.errors import InputError
 from hypercare.models import SIGNOFF_NAME
 from hypercare.store import exit as rows
@@ -65,7 +65,8 @@ def record(
     current = in_force(store, name, stamp.at)
     if revoke and (current is None or not current.is_signed):
         raise InputError(
-            f"sign-off '{name}' is not in force at {stamp.at}; there is nothing "
+            f"sign-off '{name}' is not in force at "
+            f"{format_time(stamp.at, stamp.tz)}; there is nothing "
             "to revoke"
         )
     action = "revoked" if revoke else "signed"
