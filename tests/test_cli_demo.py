@@ -50,6 +50,26 @@ def test_demo_builds_and_shows_standup_and_exit_check(isolated: Path) -> None:
     conn.close()
 
 
+@pytest.mark.parametrize("force", [(), ("--force",)])
+def test_demo_never_deletes_a_database_without_a_demo_config(
+    isolated: Path, force: tuple[str, ...]
+) -> None:
+    # A project that keeps its database in a folder of its own, config elsewhere.
+    run("init", "--name", "Payroll")
+    run("log", "Real work")
+    (isolated / "data").mkdir()
+    (isolated / "hypercare.db").rename(isolated / "data" / "hypercare.db")
+
+    result = run("demo", "--dir", "data", *force, expect=2)
+
+    assert result.stderr.splitlines() == [
+        f"Error: {isolated / 'data'} holds a hypercare that is not a demo; give "
+        "--dir a new folder (--force rebuilds only a demo, deleting its database)"
+    ]
+    listed = run("--db", "data/hypercare.db", "list", "--format", "json").json()
+    assert [issue["title"] for issue in listed] == ["Real work"]
+
+
 @pytest.mark.slow
 def test_a_demo_is_rebuilt_only_with_force(isolated: Path) -> None:
     run("demo", "--dir", "demo-here")
@@ -82,6 +102,31 @@ def test_demo_never_replaces_a_hypercare_that_is_not_a_demo(
     ]
     listed = run("--config", "taken/hypercare.toml", "list", "--format", "json")
     assert [issue["title"] for issue in listed.json()] == ["Real work"]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        (
+            "",
+            "--as-of is empty; use ISO 8601 (2026-03-05 14:30), a written date "
+            "(5 Mar 2026 14:30) or a relative form (now, 2h ago, 72h, yesterday "
+            "09:00)",
+        ),
+        (
+            "2999-01-01",
+            "--as-of 2999-01-01 is in the future; give a time up to now, such as "
+            "the default 2016-03-08 09:00",
+        ),
+    ],
+)
+def test_demo_refuses_an_empty_or_future_as_of_before_building(
+    isolated: Path, as_of: str, message: str
+) -> None:
+    result = run("demo", "--as-of", as_of, expect=2)
+
+    assert result.stderr == f"Error: {message}\n"
+    assert not (isolated / "hypercare-demo").exists()
 
 
 def test_demo_refuses_an_unreadable_as_of_before_building(isolated: Path) -> None:

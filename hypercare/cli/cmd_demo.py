@@ -11,6 +11,7 @@ import typer
 from hypercare.cli import context, output
 from hypercare.cli.context import current
 from hypercare.cli.exit_codes import ExitCode
+from hypercare.errors import InputError
 
 
 def demo(
@@ -44,12 +45,20 @@ def demo(
     Example: hypercare demo --dir /tmp/demo --as-of "2016-03-10 09:00"
     """
     from hypercare.core.demo import DEFAULT_AS_OF, build_demo, describe
-    from hypercare.core.when import parse_when, zone
+    from hypercare.core.when import ACCEPTED, CLOCK_SKEW, parse_when, zone
 
     env = current()
-    moment = as_of or DEFAULT_AS_OF
-    # Read --as-of as the demo's config will (UTC, day first) before building.
-    parse_when(moment, now=env.now(), tz=zone("UTC"), day_first=True)
+    moment = DEFAULT_AS_OF if as_of is None else as_of
+    if not moment.strip():
+        raise InputError(f"--as-of is empty; {ACCEPTED}")
+    # Read --as-of as the demo's config will (UTC, day first) before building:
+    # a refusal after the build would leave the folder holding a demo.
+    when = parse_when(moment, now=env.now(), tz=zone("UTC"), day_first=True)
+    if when > env.now() + CLOCK_SKEW:
+        raise InputError(
+            f"--as-of {moment} is in the future; give a time up to now, such as "
+            f"the default {DEFAULT_AS_OF}"
+        )
     built = describe(build_demo(folder.resolve(), now=env.now(), is_forced=force))
     output.echo(
         f"Built a demo hypercare in {built['folder']}: {built['issues']:,} "

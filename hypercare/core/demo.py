@@ -63,7 +63,11 @@ def build_demo(folder: Path, *, now: datetime, is_forced: bool) -> Demo:
     from hypercare.store.db import open_store
 
     config = folder / CONFIG_NAME
-    if config.exists() and not _is_demo(config):
+    databases = [folder / f"{DEFAULT_DB_NAME}{end}" for end in ("", "-wal", "-shm")]
+    # A database without a demo's config beside it is someone's work (a
+    # project may keep its config elsewhere): never deleted.
+    is_foreign = any(path.exists() for path in databases) and not config.exists()
+    if is_foreign or (config.exists() and not _is_demo(config)):
         raise InputError(
             f"{folder} holds a hypercare that is not a demo; give --dir a new "
             "folder (--force rebuilds only a demo, deleting its database)"
@@ -73,8 +77,8 @@ def build_demo(folder: Path, *, now: datetime, is_forced: bool) -> Demo:
             f"{folder} already holds a demo; pass --force to rebuild it, or --dir "
             "with a new folder"
         )
-    for name in (DEFAULT_DB_NAME, f"{DEFAULT_DB_NAME}-wal", f"{DEFAULT_DB_NAME}-shm"):
-        (folder / name).unlink(missing_ok=True)
+    for path in databases:
+        path.unlink(missing_ok=True)
 
     demo = Project(name=DEMO_NAME, go_live=to_iso(GO_LIVE), timezone="UTC")
     settings = init_project(folder, demo, now=now, is_forced=True).settings
