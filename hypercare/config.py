@@ -11,6 +11,7 @@ ever sees ``Settings``.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -181,7 +182,9 @@ class Settings:
     def database_path(self) -> Path | None:
         if self.path is None:
             return None
-        return (self.path.parent / self.database).resolve()
+        # Absolute, but a link is not followed: messages name the file as the
+        # config does ("remove hypercare.db", never "remove /dev/null").
+        return Path(os.path.abspath(self.path.parent / self.database))
 
 
 def find_config(start: Path) -> Path | None:

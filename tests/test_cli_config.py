@@ -89,7 +89,32 @@ def test_init_force_over_a_broken_config_starts_from_the_defaults(
     assert result.stdout.splitlines()[1:] == [
         f"Kept {project / 'hypercare.db'} and the data in it"
     ]
+    assert result.stderr == (
+        "Warning: the old config could not be read, so nothing of it was kept\n"
+    )
     assert 'name = "Hypercare"' in (project / "hypercare.toml").read_text()
+
+
+def test_init_force_keeps_a_database_file_of_the_projects_own(
+    project: Path,
+) -> None:
+    run("log", "Lives in data/real.db")
+    (project / "data").mkdir()
+    (project / "hypercare.db").rename(project / "data" / "real.db")
+    config = project / "hypercare.toml"
+    edited = config.read_text().replace(
+        'database = "hypercare.db"', 'database = "data/real.db"'
+    )
+    config.write_text(edited)
+
+    result = run("init", "--force")
+
+    assert result.stdout.splitlines()[1] == (
+        "Kept the old config's name, time zone, go-live and database file"
+    )
+    assert 'database = "data/real.db"' in config.read_text()
+    titles = [issue["title"] for issue in run("list", "--format", "json").json()]
+    assert titles == ["Lives in data/real.db"]
 
 
 @pytest.mark.parametrize("name", ["", "  ", "Two\nlines"])
@@ -232,6 +257,19 @@ def test_init_beside_a_database_that_cannot_be_used_writes_nothing(
     assert result.stderr == (
         f"Error: {isolated / 'hypercare.db'} is a folder, not a database file; "
         "remove or rename it, or name another file in project.database\n"
+    )
+    assert sorted(p.name for p in isolated.iterdir()) == ["hypercare.db"]
+
+
+def test_init_beside_a_link_to_a_device_writes_nothing(isolated: Path) -> None:
+    (isolated / "hypercare.db").symlink_to("/dev/null")
+
+    result = run("init", expect=2)
+
+    assert result.stderr == (
+        f"Error: {isolated / 'hypercare.db'} is not a regular file (a device, a "
+        "pipe, or a link to one); remove it, or name another file in "
+        "project.database\n"
     )
     assert sorted(p.name for p in isolated.iterdir()) == ["hypercare.db"]
 

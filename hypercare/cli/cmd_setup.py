@@ -56,6 +56,8 @@ def init(
     wanted = Project(name=name, go_live=go_live, timezone=tz)
     started = init_project(folder.resolve(), wanted, now=env.now(), is_forced=force)
     output.echo(f"Wrote {started.settings.path}")
+    if started.was_unreadable:
+        output.warn("the old config could not be read, so nothing of it was kept")
     if started.kept:
         output.echo(f"Kept the old config's {_and(started.kept)}")
     if started.is_database_new:

@@ -11,11 +11,13 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
 from hypercare.config import (
     CONFIG_NAME,
+    DEFAULT_DB_NAME,
     Settings,
     default_document,
     load_settings,
@@ -40,8 +42,10 @@ class Started:
     settings: Settings
     # False when --force rewrote the config beside a database kept as it was.
     is_database_new: bool
-    # What --force took from the config it replaced: name, go-live, time zone.
+    # What --force took from the config it replaced: name, go-live, ...
     kept: tuple[str, ...] = ()
+    # Whether the config --force replaced could not be read (nothing kept).
+    was_unreadable: bool = False
 
 
 def init_project(
@@ -50,35 +54,19 @@ def init_project(
     """Write the config and create the database; InputError if a config exists.
 
     An existing database is kept, data and all: ``--force`` rewrites only the
-    config, back to the defaults but for the project's name, go-live and time
-    zone, which are kept from the old config unless given (its issues were
-    recorded against them). ``now`` is the go-live when none is known.
+    config, back to the defaults but for the project's name, go-live, time
+    zone and database file, which are kept from the old config unless given
+    (its issues were recorded against them and live there). ``now`` is the
+    go-live when none is known.
     """
     path = folder / CONFIG_NAME
     if path.is_dir():
         raise InputError(f"{path} is a folder; remove or rename it, then run init")
     if path.exists() and not is_forced:
         raise InputError(f"{path} already exists; pass --force to overwrite it")
-    name = check_one_line(wanted.name, "--name", "give the project's name on one line")
-    old = _readable(path)
-
-    # Given options first, then the config being replaced, then the defaults.
-    kept: list[str] = []
-    if name is None and old is not None:
-        name, kept = old.name, [*kept, "name"]
-    timezone = wanted.timezone
-    if timezone is None and old is not None:
-        timezone, kept = old.timezone, [*kept, "time zone"]
-    timezone = timezone or "UTC"
-    tz = zone(timezone)
-    go_live = now
-    if wanted.go_live is not None:
-        go_live = parse_when(wanted.go_live, now=now, tz=tz, day_first=True)
-    elif old is not None and old.go_live is not None:
-        go_live, kept = old.go_live, [*kept, "go-live"]
-    document = default_document(
-        name=name or "Hypercare", go_live=go_live, timezone=timezone
-    )
+    check_one_line(wanted.name, "--name", "give the project's name on one line")
+    old, was_unreadable = _readable(path)
+    document, kept = _document(wanted, old, now)
     settings = parse_settings(document, path)
 
     from hypercare.store.db import create_store
@@ -97,7 +85,51 @@ def init_project(
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{database}{suffix}").unlink(missing_ok=True)
         raise
-    return Started(settings, is_new, tuple(kept))
+    return Started(settings, is_new, kept, was_unreadable)
+
+
+def _document(
+    wanted: Project, old: Settings | None, now: datetime
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The config to write, and what of ``old`` it keeps.
+
+    Given options first, then the config being replaced, then the defaults.
+    """
+    kept: list[str] = []
+    name = wanted.name.strip() if wanted.name is not None else None
+    if name is None and old is not None:
+        name, kept = old.name, [*kept, "name"]
+    timezone = wanted.timezone
+    if timezone is None and old is not None:
+        timezone, kept = old.timezone, [*kept, "time zone"]
+    timezone = timezone or "UTC"
+    tz = zone(timezone)  # a bad --tz is named as typed, before any file is read
+    go_live = now
+    if wanted.go_live is not None:
+        go_live = parse_when(wanted.go_live, now=now, tz=tz, day_first=True)
+    elif old is not None and old.go_live is not None:
+        go_live, kept = old.go_live, [*kept, "go-live"]
+    document = default_document(
+        name=name or "Hypercare", go_live=go_live, timezone=timezone
+    )
+    if old is not None and old.database != DEFAULT_DB_NAME:
+        document["project"]["database"] = old.database
+        kept.append("database file")
+    return document, tuple(kept)
+
+
+def _readable(path: Path) -> tuple[Settings | None, bool]:
+    """The config at ``path`` if there is one that reads; and whether one
+    is there but does not read.
+
+    A broken config is often why init --force is run: it is replaced whole.
+    """
+    if not path.is_file():
+        return None, False
+    try:
+        return load_settings(path), False
+    except HypercareError:
+        return None, True
 
 
 def _write_whole(path: Path, text: str) -> None:
@@ -108,16 +140,3 @@ def _write_whole(path: Path, text: str) -> None:
         os.replace(part, path)
     finally:
         part.unlink(missing_ok=True)
-
-
-def _readable(path: Path) -> Settings | None:
-    """The config at ``path`` if there is one that reads; None otherwise.
-
-    A broken config is often why init --force is run: it is replaced whole.
-    """
-    if not path.is_file():
-        return None
-    try:
-        return load_settings(path)
-    except HypercareError:
-        return None

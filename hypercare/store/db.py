@@ -110,14 +110,19 @@ def create_store(path: Path) -> Store:
             f"{path} is a folder, not a database file; remove or rename it, or "
             "name another file in project.database"
         )
+    if path.exists() and not path.is_file():
+        raise StoreError(
+            f"{path} is not a regular file (a device, a pipe, or a link to one); "
+            "remove it, or name another file in project.database"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = _connect(path)
         conn.execute("PRAGMA journal_mode = WAL")
+        store = Store(conn, path)
+        _migrate(store, is_new_allowed=True)
     except sqlite3.DatabaseError as exc:
         raise _unreadable(path, exc) from None
-    store = Store(conn, path)
-    _migrate(store, is_new_allowed=True)
     return store
 
 
