@@ -228,6 +228,7 @@ def _seed() -> None:
         (("--channel", "email"), [1]),
         (("--assignee", "Team A"), [1]),
         (("--assignee", "team a"), [1]),
+        (("--assignee", " TEAM A "), [1]),
         (("--search", "export"), [1]),
         (("--search", "_"), []),  # no title holds "_": not a wildcard
         (("--search", "%"), []),
@@ -255,6 +256,15 @@ def test_every_sort_key_in_the_help_sorts(project: Path, key: str) -> None:
     rows = run("list", "--sort", key, "--format", "json").json()
 
     assert sorted(row["id"] for row in rows) == [1, 2, 3]
+
+
+def test_assignee_matches_beyond_ascii_letters(project: Path) -> None:
+    run("log", "x", "--at", "2026-03-02 10:00")
+    run("assign", "1", "Ärne Øster", "--at", "2026-03-02 11:00")
+
+    rows = run("list", "--assignee", "ärne øster", "--format", "json").json()
+
+    assert [row["id"] for row in rows] == [1]
 
 
 def test_since_after_until_is_refused(project: Path) -> None:

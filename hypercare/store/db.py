@@ -92,11 +92,17 @@ def under_write_lock(
     return locked
 
 
+def _casefold(text: str | None) -> str | None:
+    return text.casefold() if isinstance(text, str) else text
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
+    # SQLite's own lower() and NOCASE fold ASCII letters only.
+    conn.create_function("casefold", 1, _casefold, deterministic=True)
     # In WAL mode NORMAL keeps the file consistent on a crash and skips an
     # fsync per commit; a power cut may lose the last command, never corrupt.
     conn.execute("PRAGMA synchronous = NORMAL")

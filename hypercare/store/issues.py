@@ -159,8 +159,11 @@ def list_issues(conn: sqlite3.Connection, wanted: IssueFilter) -> list[dict[str,
         ("type", wanted.types),
         ("area", wanted.areas),
         ("channel", wanted.channels),
-        # Names are typed by people: "team a" finds "Team A" (ASCII letters).
-        ("assignee COLLATE NOCASE", wanted.assignees),
+        # Names are typed by people: "team ärne" finds "Team Ärne".
+        (
+            "casefold(assignee)",
+            tuple(name.strip().casefold() for name in wanted.assignees),
+        ),
     ):
         if values:
             clauses.append(_in(column, values, params))
