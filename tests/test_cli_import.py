@@ -793,6 +793,28 @@ def test_a_later_export_does_not_move_the_report_after_the_resolution(
     assert kpis.json()["mttr"]["P1"]["mean_minutes"] == 120
 
 
+def test_a_later_export_without_update_times_leaves_issues_as_they_are(
+    project: Path,
+) -> None:
+    # No Updated column: when K-1 was closed is not known, so the later
+    # export is not applied (it used to close K-1 at its report time, in no
+    # time at all), and re-importing the first one reopens nothing.
+    header = "Issue key,Summary,Status,Priority,Created\n"
+    Path("first.csv").write_text(header + "K-1,one,Open,High,2026-11-21 10:00\n")
+    Path("later.csv").write_text(header + "K-1,one,Done,High,2026-11-21 10:00\n")
+    run("import", "jira", "first.csv")
+
+    later = run("import", "jira", "later.csv", "--format", "json").json()
+    again = run("import", "jira", "first.csv", "--format", "json").json()
+
+    assert later["notes"]["rows_without_update_time"] == 1
+    assert again["issues"]["unchanged"] == 1
+    issue = run("show", "1", "--format", "json").json()["issue"]
+    assert (issue["status"], issue["reopen_count"]) == ("new", 0)
+    text = run("import", "jira", "later.csv").stdout
+    assert "  rows without update time: 1\n" in text
+
+
 def test_an_older_jira_snapshot_leaves_the_issue_as_it_is(project: Path) -> None:
     run("import", "jira", _jira_snapshot("done.csv", "Done", "12:00"))
 
@@ -815,6 +837,7 @@ def test_an_older_jira_snapshot_leaves_the_issue_as_it_is(project: Path) -> None
         "rows_older_than_stored": 1,
         "status_moves_not_allowed": 0,
         "report_times_kept": 0,
+        "rows_without_update_time": 0,
     }
     assert run("show", "1", "--format", "json").json()["issue"]["status"] == "resolved"
     assert _timeline() == [

@@ -166,6 +166,10 @@ class History:
     line: int
     events: list[Draft]
     as_of: str | None = None
+    # False when a move in it has no time of its own in the file (a status
+    # without an update, resolve or close time): fine for a first import,
+    # but a later export cannot say when the change it shows happened.
+    is_dated: bool = True
 
 
 @dataclass(frozen=True)
@@ -674,6 +678,7 @@ class _Writer:
                 rows_older_than_stored=0,
                 status_moves_not_allowed=0,
                 report_times_kept=0,
+                rows_without_update_time=0,
             )
         sql.prepare_bulk(conn)
 
@@ -756,6 +761,9 @@ class _Writer:
             return
         extra = history.events[len(stored) :]
         self.summary.events["unchanged"] += len(stored)
+        if extra and self.is_snapshot and not history.is_dated:
+            self._undated()
+            extra = []
         if not extra:
             self.summary.issues["unchanged"] += 1
             return
@@ -763,6 +771,14 @@ class _Writer:
         sql.update_issue(self.conn, row["id"], changes)
         self._queue_events(row["id"], extra, new_events)
         self.summary.issues["updated"] += 1
+
+    def _undated(self) -> None:
+        """Leave a later snapshot's change undone: when it happened is unknown.
+
+        Dated at the report time it would be resolved in no time, and an
+        older export could not be told from a newer one and would undo it.
+        """
+        self.summary.notes["rows_without_update_time"] += 1
 
     def _catch_up(
         self,
@@ -800,7 +816,10 @@ class _Writer:
             self.summary.notes["report_times_kept"] += 1
 
         as_of = max(history.as_of or "", *(d.at for d in history.events))
-        if (drafts or changes) and as_of < row["updated_at"]:
+        if (drafts or changes) and not history.is_dated:
+            self._undated()
+            drafts, changes = [], {}
+        elif (drafts or changes) and as_of < row["updated_at"]:
             self.summary.notes["rows_older_than_stored"] += 1
             drafts, changes = [], {}
         if changes and row["acknowledged_at"] is None and wanted.get("acknowledged_at"):

@@ -513,7 +513,11 @@ class MappedImporter:
                     self.actor,
                     code=row.get("resolution_code"),
                 )
-        return History(key, line, events, as_of=updated)
+        # A move dated by no time of its own (no resolved or closed time) and
+        # no update time happened at an unknown moment: see History.is_dated.
+        known = (self._time(row, "updated_at"), resolved, closed)
+        is_dated = all(at in known for _, at in moves)
+        return History(key, line, events, as_of=updated, is_dated=is_dated)
 
     def _created(self, row: dict[str, Any], key: str, reported: str) -> dict[str, Any]:
         fields = self._fields(row)
