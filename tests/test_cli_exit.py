@@ -1408,3 +1408,11 @@ def test_github_annotations_stay_out_of_a_markdown_report_on_stdout(
 
     assert not any(line.startswith("::") for line in result.stdout.splitlines())
     assert result.stderr.startswith("::error title=Exit criterion no-p1-72h")
+
+
+@pytest.mark.parametrize("as_of", ["", "2999-01-01", "someday"])
+def test_known_issues_checks_as_of_in_every_format(project: Path, as_of: str) -> None:
+    result = run("known-issues", "--format", "json", "--as-of", as_of, expect=2)
+
+    assert result.stderr.startswith("Error: ")
+    assert result.stdout == ""

@@ -289,7 +289,15 @@ def known(
 def known_issues(
     fmt: ReportFormat = "rich",
     output_file: Output = None,
-    as_of: AsOf = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The date the HTML page says it was published (default: now). "
+            "The list is always the issues known and open now.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """List the open issues marked known, with workarounds, ready to publish.
 
@@ -304,6 +312,7 @@ def known_issues(
     check_format(fmt, REPORT_FORMATS)
     env = current()
     tz = env.settings().tz
+    published = env.as_of(as_of)  # checked in every format, used by the page
     entries = gather(env.store())
     rows = [entry.as_dict() for entry in entries]
     shown = [local_times(row, tz) for row in rows]
@@ -317,9 +326,7 @@ def known_issues(
 
         text = json.dumps(rows, indent=2, ensure_ascii=False)
     elif fmt == "html":
-        text = render_html(
-            entries, project=env.settings().name, as_of=env.as_of(as_of), tz=tz
-        )
+        text = render_html(entries, project=env.settings().name, as_of=published, tz=tz)
     elif fmt == "md":
         text = (
             output.render_md_table(shown, KNOWN_COLUMNS) if rows else "No known issues."
