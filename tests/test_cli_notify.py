@@ -375,6 +375,16 @@ def test_duplicate_notice_of_a_resolved_issue_gives_its_resolution(
             "Error: there is no issue 9; 'hypercare list' shows the issues",
         ),
         (
+            ["notify", "1", "--kind", "ack", "--outbox", "hypercare.toml"],
+            "Error: --outbox hypercare.toml is not a folder; give a folder for the "
+            ".eml files",
+        ),
+        (
+            ["notify", "1", "--kind", "ack", "--outbox", "no/such/outbox"],
+            "Error: --outbox no/such/outbox: the folder {here}/no/such does not "
+            "exist; create it, or give an outbox in an existing folder",
+        ),
+        (
             ["notify", "--owed", "--send"],
             "Error: walking what is owed needs a terminal; send everything with "
             "'hypercare notify --owed --all --send'",
@@ -388,8 +398,9 @@ def test_refusals(project: Path, args: list[str], line: str) -> None:
 
     result = run(*args, expect=2)
 
-    assert result.stderr == line + "\n"
+    assert result.stderr == line.format(here=project) + "\n"
     assert _messages(project) == []
+    assert not (project / "no").exists()
 
 
 def test_send_without_an_smtp_table_is_refused_before_recording(

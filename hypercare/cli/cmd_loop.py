@@ -306,6 +306,10 @@ def _mode(print_: bool, send: bool, outbox: Path | None) -> str:
         raise InputError(
             "say how to deliver the message: one of --print, --send or --outbox DIR"
         )
+    if outbox is not None:
+        from hypercare.core.delivery import check_outbox
+
+        check_outbox(outbox)
     return chosen[0]
 
 

@@ -20,6 +20,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from hypercare.config import Smtp
+from hypercare.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,21 @@ def send_smtp(
     return errors
 
 
+def check_outbox(folder: Path) -> None:
+    """InputError unless ``folder`` is a folder, or one that can be made in an
+    existing folder: a typo must not create a tree of folders, nor record a
+    failed delivery for what is a bad path."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            f"--outbox {folder} is not a folder; give a folder for the .eml files"
+        )
+    if not folder.exists() and not folder.absolute().parent.is_dir():
+        raise InputError(
+            f"--outbox {folder}: the folder {folder.absolute().parent} does not "
+            "exist; create it, or give an outbox in an existing folder"
+        )
+
+
 def write_outbox(
     folder: Path, sender: str, messages: list[Outgoing]
 ) -> list[str | None]:
@@ -86,7 +102,7 @@ def write_outbox(
     errors: list[str | None] = []
     for outgoing in messages:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(exist_ok=True)
             path = _write_new(folder, outgoing, bytes(build_email(sender, outgoing)))
             log.info("wrote %s", path)
             errors.append(None)

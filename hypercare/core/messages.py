@@ -407,6 +407,11 @@ def _failure_line(request: Request, failed: list[Message], total: int) -> str:
     )
     return (
         f"could not deliver {count} for issue {request.issue_id} "
-        f"({first.error}); the failed attempt is recorded; check [smtp] in "
-        "hypercare.toml and run the command again"
+        f"({first.error}); the failed attempt is recorded; "
+        + (
+            "check [smtp] in hypercare.toml"
+            if request.mode == "send"
+            else "check the outbox folder"
+        )
+        + " and run the command again"
     )
