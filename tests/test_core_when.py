@@ -121,6 +121,16 @@ def test_bad_duration_names_the_forms() -> None:
     )
 
 
+def test_a_duration_in_months_says_why_it_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_duration("2 months", name="--unconfirmed-older-than")
+
+    assert str(caught.value) == (
+        "--unconfirmed-older-than '2 months': months and years differ in length; "
+        "count in s, m (minutes), h, d or w, like 90m, 1h30m or 2 hours"
+    )
+
+
 @pytest.mark.parametrize("text", ["2 months ago", "150y ago", "1 year"])
 def test_months_and_years_are_not_spans(text: str) -> None:
     with pytest.raises(InputError) as caught:

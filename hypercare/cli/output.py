@@ -137,7 +137,8 @@ def table(
 
     grid = Table(title=title, title_justify="left")
     for _, header in columns:
-        grid.add_column(header, overflow="fold")
+        # A header is never broken mid-word ("priori/ty"); cells fold instead.
+        grid.add_column(header, overflow="fold", min_width=len(header))
     for row in rows:
         # Line breaks of any kind (a lone CR would overwrite the line) as
         # the table's own line breaks.

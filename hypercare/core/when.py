@@ -137,6 +137,11 @@ def parse_duration(text: str, *, name: str | None = None) -> timedelta:
     Raises InputError; ``name`` (a flag or config key) opens the message.
     """
     match = _DURATION.match(text)
+    if not match and _CALENDAR_SPAN.match(text):
+        raise InputError(
+            f"{name or 'the duration'} '{text}': months and years differ in "
+            f"length; count in {_SPAN_UNITS}"
+        )
     if not match:
         if name is not None:
             raise InputError(f"{name} '{text}' is not a duration like 15m, 4h or 3d")
