@@ -157,8 +157,8 @@ def test_a_device_given_as_the_database_is_named(
     result = run("list", expect=ExitCode.BAD_INPUT)
 
     assert result.stderr == (
-        "Error: /dev/null is not a database file (it is a device or another "
-        "special file); pass --db the hypercare.db file\n"
+        "Error: /dev/null is not a regular file (a device, a pipe, or a link to "
+        "one); pass --db the hypercare.db file\n"
     )
 
 

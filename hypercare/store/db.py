@@ -111,16 +111,11 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def create_store(path: Path) -> Store:
     """Create (or open) the database at ``path`` and bring its schema up to date."""
-    if path.is_dir():
-        raise StoreError(
-            f"{path} is a folder, not a database file; remove or rename it, or "
-            "name another file in project.database"
-        )
-    if path.exists() and not path.is_file():
-        raise StoreError(
-            f"{path} is not a regular file (a device, a pipe, or a link to one); "
-            "remove it, or name another file in project.database"
-        )
+    _check_not_special(
+        path,
+        in_folder="remove or rename it, or name another file in project.database",
+        otherwise="remove it, or name another file in project.database",
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = _connect(path)
@@ -134,16 +129,11 @@ def create_store(path: Path) -> Store:
 
 def open_store(path: Path) -> Store:
     """Open an existing database; raise StoreError when it is missing or foreign."""
-    if path.is_dir():
-        raise StoreError(
-            f"{path} is a folder, not a database file; pass --db the hypercare.db "
-            "file in it"
-        )
-    if path.exists() and not path.is_file():
-        raise StoreError(
-            f"{path} is not a database file (it is a device or another special "
-            "file); pass --db the hypercare.db file"
-        )
+    _check_not_special(
+        path,
+        in_folder="pass --db the hypercare.db file in it",
+        otherwise="pass --db the hypercare.db file",
+    )
     if not path.is_file():
         raise StoreError(
             f"database {path} does not exist; run 'hypercare init' to create it "
@@ -164,6 +154,18 @@ def open_store(path: Path) -> Store:
     store = Store(conn, path)
     _migrate(store, is_new_allowed=False)
     return store
+
+
+def _check_not_special(path: Path, *, in_folder: str, otherwise: str) -> None:
+    """StoreError, with the fix given, when ``path`` is a folder or not a
+    regular file (SQLite on /dev/null fails late, as a disk I/O error)."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file; {in_folder}")
+    if path.exists() and not path.is_file():
+        raise StoreError(
+            f"{path} is not a regular file (a device, a pipe, or a link to one); "
+            f"{otherwise}"
+        )
 
 
 def _unreadable(path: Path, exc: Exception) -> StoreError:
