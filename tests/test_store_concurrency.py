@@ -10,6 +10,26 @@ from pathlib import Path
 
 from tests.conftest import run
 
+Ended = tuple[str, str, int]  # a process's stdout, stderr and exit status
+
+
+def _race(project: Path, script: str, arguments: list[list[str]]) -> list[Ended]:
+    """Run ``script`` once per argument list, all starting at one moment 3 s
+    from now; each process's (stdout, stderr, exit status)."""
+    start = time.time() + 3.0
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(start), *args],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args in arguments
+    ]
+    return [(*w.communicate(timeout=300), w.returncode) for w in workers]
+
+
 # Each worker waits for a shared start moment, then logs 50 issues through the
 # real command line entry point, one command (one transaction) per issue.
 WORKER = """
@@ -27,20 +47,9 @@ for n in range(50):
 
 
 def test_eight_processes_logging_fifty_issues_each(project: Path) -> None:
-    start = time.time() + 3.0
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(start), str(worker)],
-            cwd=project,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for worker in range(8)
-    ]
-    codes = [(w.communicate(timeout=300)[1], w.returncode) for w in workers]
+    ended = _race(project, WORKER, [[str(worker)] for worker in range(8)])
 
-    assert codes == [("", 0)] * 8
+    assert [(err, code) for _, err, code in ended] == [("", 0)] * 8
     issues = run("list", "--format", "json").json()
     assert len(issues) == 400
     assert sorted(i["id"] for i in issues) == list(range(1, 401))
@@ -75,20 +84,9 @@ def test_four_runs_of_notify_owed_all_send_each_message_once(project: Path) -> N
             "--at",
             "1h ago",
         )
-    start = time.time() + 3.0
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", NOTIFY_ALL, str(start)],
-            cwd=project,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    codes = [(w.communicate(timeout=300)[1], w.returncode) for w in workers]
+    ended = _race(project, NOTIFY_ALL, [[] for _ in range(4)])
 
-    assert codes == [("", 0)] * 4
+    assert [(err, code) for _, err, code in ended] == [("", 0)] * 4
     assert len(list((project / "outbox").iterdir())) == 30
     conn = sqlite3.connect(project / "hypercare.db")
     assert conn.execute("SELECT count(*) FROM messages").fetchone() == (30,)
@@ -119,22 +117,11 @@ def test_an_issue_leaves_new_once_when_eight_processes_ack_it(project: Path) -> 
     # acknowledged) instead of recording a second move out of `new`.
     for n in range(30):
         run("-q", "log", f"Raced over {n}", "--at", "2026-03-02 10:00")
-    start = time.time() + 3.0
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", ACK_ALL, str(start)],
-            cwd=project,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        for _ in range(8)
-    ]
-    ended = [(w.communicate(timeout=300)[0], w.returncode) for w in workers]
+    ended = _race(project, ACK_ALL, [[] for _ in range(8)])
 
-    assert [code for _, code in ended] == [0] * 8
+    assert [code for _, _, code in ended] == [0] * 8
     # 8 x 30 tries, 30 moves: the other 210 were refused.
-    assert sum(int(out.splitlines()[-1]) for out, _ in ended) == 8 * 30 - 30
+    assert sum(int(out.splitlines()[-1]) for out, _, _ in ended) == 8 * 30 - 30
     conn = sqlite3.connect(project / "hypercare.db")
     moves = conn.execute(
         "SELECT issue_id, count(*) FROM events WHERE from_status = 'new' "
