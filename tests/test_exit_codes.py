@@ -7,11 +7,24 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hypercare.cli.exit_codes import ExitCode
 from tests.conftest import run
+
+
+def _into(stream: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m hypercare ARGS`` with its stdout on ``stream`` (a full
+    disk, a closed pipe), stderr captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "hypercare", *args],
+        stdout=stream,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
 
 
 def test_the_codes() -> None:
@@ -225,17 +238,8 @@ def test_an_empty_file_given_as_the_database_is_refused(project: Path) -> None:
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["log", "--help"]])
 def test_help_into_a_full_disk_is_one_line(args: list[str]) -> None:
-    import subprocess
-    import sys
-
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "hypercare", *args],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
+        done = _into(full, *args)
 
     assert done.returncode == ExitCode.BAD_INPUT
     assert done.stderr == (
@@ -245,19 +249,10 @@ def test_help_into_a_full_disk_is_one_line(args: list[str]) -> None:
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["log", "--help"]])
 def test_help_into_a_pipe_closed_early_is_not_an_error(args: list[str]) -> None:
-    import subprocess
-    import sys
-
     reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)
     reader.wait()  # the reader is gone before anything is written
     assert reader.stdin is not None
-    done = subprocess.run(
-        [sys.executable, "-m", "hypercare", *args],
-        stdout=reader.stdin,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
+    done = _into(reader.stdin, *args)
     reader.stdin.close()
 
     assert (done.returncode, done.stderr) == (ExitCode.OK, "")
@@ -273,18 +268,8 @@ def test_a_group_without_its_command_shows_its_help() -> None:
 def test_output_lost_after_a_change_says_the_change_was_recorded(
     project: Path,
 ) -> None:
-    import sqlite3
-    import subprocess
-    import sys
-
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "hypercare", "-q", "log", "Blank invoice PDF"],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
+        done = _into(full, "-q", "log", "Blank invoice PDF")
 
     assert done.returncode == ExitCode.BAD_INPUT
     assert done.stderr == (
@@ -298,29 +283,23 @@ def test_output_lost_after_a_change_says_the_change_was_recorded(
         ]
 
 
-def _closed_early(project: Path, *args: str) -> int:
+def _closed_early(*args: str) -> int:
     """The exit status of ``hypercare ARGS`` whose reader closes at once."""
     read, write = os.pipe()
     os.close(read)  # the reader is gone before anything is written
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "hypercare", *args],
-            cwd=project,
-            stdout=write,
-            stderr=subprocess.DEVNULL,
-        )
+        return _into(write, *args).returncode
     finally:
         os.close(write)
-    return done.returncode
 
 
 def test_a_failed_check_still_fails_when_its_reader_goes_away(project: Path) -> None:
     # A P1 open now: no-p1-72h fails, whoever reads the verdict.
     run("log", "Down", "--impact", "high", "--urgency", "immediate")
 
-    assert _closed_early(project, "exit-check") == ExitCode.CHECK_FAILED
-    assert _closed_early(project, "exit-check", "--format", "json") == 1
-    assert _closed_early(project, "list") == ExitCode.OK
+    assert _closed_early("exit-check") == ExitCode.CHECK_FAILED
+    assert _closed_early("exit-check", "--format", "json") == 1
+    assert _closed_early("list") == ExitCode.OK
 
 
 def test_a_status_hypercare_does_not_know_is_bad_input_not_a_bug(
