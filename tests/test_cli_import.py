@@ -1116,3 +1116,13 @@ def test_what_is_not_a_file_is_named_by_cause(
     result = run("import", kind, given, expect=2)
 
     assert result.stderr == f"Error: {message}\n"
+
+
+def test_rows_are_records_not_lines(project: Path) -> None:
+    # The Jira export's 4 issues take 8 lines: descriptions and comments hold
+    # line breaks (counted with the csv module, header left out).
+    summary = run(
+        "import", "jira", str(TEST_DATA / "jira-export.csv"), "--format", "json"
+    ).json()
+
+    assert summary["rows_read"] == 4

@@ -252,6 +252,7 @@ class Rows:
         self._reader = csv.reader(lines, delimiter=delimiter, strict=True)
         self.header = [name.strip() for name in next(self._reader)]
         self.bad_rows: list[BadRow] = []  # rows the reader itself refused
+        self._records = 0
         self._index: dict[str, list[int]] = {}
         for position, name in enumerate(self.header):
             self._index.setdefault(name.casefold(), []).append(position)
@@ -295,6 +296,7 @@ class Rows:
         line = reader.line_num + 1
         try:
             for cells in reader:
+                self._records += any(cells)
                 if len(cells) > width:
                     self.bad_rows.append(
                         BadRow(
@@ -326,8 +328,9 @@ class Rows:
 
     @property
     def rows_read(self) -> int:
-        """Lines read after the header (a quoted field over lines counts each)."""
-        return max(0, self._reader.line_num - 1)
+        """Rows read after the header: records, however many lines each spans
+        (a quoted field may hold line breaks); blank lines are not rows."""
+        return self._records
 
     def close(self) -> None:
         self._handle.close()
