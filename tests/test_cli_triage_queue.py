@@ -53,3 +53,31 @@ def test_end_of_input_at_a_prompt_quits_without_triaging_that_issue(
 
     assert result.stdout.splitlines()[-1] == "Triaged 0, skipped 0; 1 still untriaged."
     assert run("list", "--format", "json").json()[0]["priority"] is None
+
+
+def test_ctrl_c_interrupts_and_says_what_was_triaged(
+    project: Path, terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+
+    run("log", "First", "--reported-at", "2026-03-02 10:00")
+    run("log", "Second", "--reported-at", "2026-03-02 11:00")
+    answers = iter(["high", "high", "", ""])
+
+    def prompt(*args: object, **kwargs: object) -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            try:
+                raise KeyboardInterrupt from None
+            except KeyboardInterrupt:
+                raise typer.Abort() from None  # as the prompt does on Ctrl-C
+
+    monkeypatch.setattr(typer, "prompt", prompt)
+
+    result = run("triage", expect=130)
+
+    assert result.stdout.splitlines()[-1] == "Triaged 1, skipped 0 before the stop."
+    assert result.stderr.splitlines()[-1] == "Interrupted."
+    priorities = [i["priority"] for i in run("list", "--format", "json").json()]
+    assert priorities == ["P2", None]

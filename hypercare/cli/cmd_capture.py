@@ -216,7 +216,12 @@ def _walk_queue(at: str | None, by: str | None) -> None:
         output.echo(f"\n#{issue.id} {issue.title}  (reported {reported})")
         if issue.description:
             output.print_text(issue.description)
-        answers = _ask_fields()
+        try:
+            answers = _ask_fields()
+        except typer.Abort:
+            # Ctrl-C: interrupted, but what was triaged so far is recorded.
+            output.echo(f"\nTriaged {triaged}, skipped {skipped} before the stop.")
+            raise
         if answers is None:
             break
         if not answers:
