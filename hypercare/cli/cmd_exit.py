@@ -142,10 +142,7 @@ def _list_criteria(
         text = "\n".join(
             f"{line['name']}: {line['checks']} (rule {line['rule']})" for line in lines
         )
-    if output_file is None:
-        output.echo(text)
-    else:
-        output.write_file(output_file, text + "\n")
+    _write(text + "\n", output_file)
 
 
 def _emit_verdict(
