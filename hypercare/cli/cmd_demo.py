@@ -45,15 +45,15 @@ def demo(
     Example: hypercare demo --dir /tmp/demo --as-of "2016-03-10 09:00"
     """
     from hypercare.core.demo import DEFAULT_AS_OF, build_demo, describe
-    from hypercare.core.when import ACCEPTED, CLOCK_SKEW, parse_when, zone
+    from hypercare.core.when import CLOCK_SKEW, parse_when, zone
 
     env = current()
     moment = DEFAULT_AS_OF if as_of is None else as_of
-    if not moment.strip():
-        raise InputError(f"--as-of is empty; {ACCEPTED}")
     # Read --as-of as the demo's config will (UTC, day first) before building:
     # a refusal after the build would leave the folder holding a demo.
-    when = parse_when(moment, now=env.now(), tz=zone("UTC"), day_first=True)
+    when = parse_when(
+        moment, now=env.now(), tz=zone("UTC"), day_first=True, flag="--as-of"
+    )
     if when > env.now() + CLOCK_SKEW:
         raise InputError(
             f"--as-of {moment} is in the future; give a time up to now, such as "

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hypercare.config import Settings, find_config, load_settings
-from hypercare.core.when import ACCEPTED, CLOCK_SKEW, format_time, parse_when, to_iso
+from hypercare.core.when import CLOCK_SKEW, format_time, parse_when, to_iso
 from hypercare.errors import InputError, StoreError
 
 if TYPE_CHECKING:
@@ -109,12 +109,10 @@ class Env:
         base = now or self._now
         if text is None:
             return base
-        if not text.strip():
-            # An empty value is a mistake (an unset shell variable, say),
-            # not a way to ask for now or for no filter.
-            raise InputError(f"{flag} is empty; {ACCEPTED}")
         settings = self.settings()
-        return parse_when(text, now=base, tz=settings.tz, day_first=settings.day_first)
+        return parse_when(
+            text, now=base, tz=settings.tz, day_first=settings.day_first, flag=flag
+        )
 
     def as_of(self, text: str | None) -> datetime:
         """The moment a report or check is computed for (``--as-of``): up to now.
@@ -122,14 +120,12 @@ class Env:
         A later moment would count open issues' clocks through time that has
         not happened, and a gate could pass on it ("no P1 for 72h") today.
         """
-        moment = self.when(text, "--as-of")
-        if moment > self._now + CLOCK_SKEW:
-            raise InputError(
-                f"--as-of {text} is in the future "
-                f"({format_time(moment, self.settings().tz)}); reports and checks "
-                "are computed from what has happened: give a time up to now"
-            )
-        return moment
+        return self._up_to_now(
+            text,
+            "--as-of",
+            "reports and checks are computed from what has happened: give a time "
+            "up to now",
+        )
 
     def actor(self, by: str | None) -> str:
         """Who makes a change: --by, else project.user, HYPERCARE_USER, the login."""
@@ -149,12 +145,14 @@ class Env:
 
     def past(self, text: str | None, flag: str = "--at") -> datetime:
         """A WHEN that says when something happened: now or earlier."""
+        return self._up_to_now(text, flag, "give a time up to now")
+
+    def _up_to_now(self, text: str | None, flag: str, fix: str) -> datetime:
         moment = self.when(text, flag)
         if moment > self._now + CLOCK_SKEW:
             raise InputError(
                 f"{flag} {text} is in the future "
-                f"({format_time(moment, self.settings().tz)}); give a time "
-                "up to now"
+                f"({format_time(moment, self.settings().tz)}); {fix}"
             )
         return moment
 

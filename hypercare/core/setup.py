@@ -106,7 +106,9 @@ def _document(
     tz = zone(timezone)  # a bad --tz is named as typed, before any file is read
     go_live = now
     if wanted.go_live is not None:
-        go_live = parse_when(wanted.go_live, now=now, tz=tz, day_first=True)
+        go_live = parse_when(
+            wanted.go_live, now=now, tz=tz, day_first=True, flag="--go-live"
+        )
     elif old is not None and old.go_live is not None:
         go_live, kept = old.go_live, [*kept, "go-live"]
     document = default_document(

@@ -218,8 +218,16 @@ def format_span(minutes: float | None, *, is_working: bool = False) -> str:
     return f"{hours}h {mins:02d}m" if hours else f"{mins}m"
 
 
-def parse_when(text: str, *, now: datetime, tz: ZoneInfo, day_first: bool) -> datetime:
-    """Read a WHEN typed by a person; raise InputError naming accepted forms."""
+def parse_when(
+    text: str, *, now: datetime, tz: ZoneInfo, day_first: bool, flag: str | None = None
+) -> datetime:
+    """Read a WHEN typed by a person; raise InputError naming accepted forms.
+
+    ``flag`` (the option it was given to) names an empty value: that is a
+    mistake, an unset shell variable say, never a way to ask for now.
+    """
+    if flag is not None and not text.strip():
+        raise InputError(f"{flag} is empty; {ACCEPTED}")
     return _read(text, now=now, tz=tz, day_first=day_first)
 
 
