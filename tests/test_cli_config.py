@@ -161,6 +161,15 @@ def test_an_empty_db_or_config_option_is_named(project: Path, flag: str) -> None
     )
 
 
+def test_init_force_keeps_the_configs_permissions(project: Path) -> None:
+    (project / "hypercare.toml").chmod(0o600)
+
+    run("init", "--force")
+
+    assert (project / "hypercare.toml").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in project.iterdir() if p.name.endswith(".part")] == []
+
+
 def test_init_with_a_bad_zone_writes_nothing(isolated: Path) -> None:
     result = run("init", "--tz", "Mars/Olympus", expect=2)
 

@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypercare.cli.context import current as current_env
+from hypercare.core.files import new_file_mode
 from hypercare.core.text import aligned, escaped_line, visible
 from hypercare.core.when import local_times
 
@@ -291,7 +292,7 @@ def replacing(path: str) -> Iterator[Any]:
             yield direct
         return
     try:
-        os.chmod(part, stat.S_IMODE(info.st_mode) if info else _new_file_mode())
+        os.chmod(part, stat.S_IMODE(info.st_mode) if info else new_file_mode())
         with open(descriptor, "w", encoding="utf-8") as handle:
             yield handle
         os.replace(part, target)
@@ -331,13 +332,6 @@ _STANDARD_STREAMS = {
 def _is_replaceable(info: os.stat_result) -> bool:
     """Whether a rename over the file would do what writing to it does."""
     return stat.S_ISREG(info.st_mode) and info.st_nlink == 1
-
-
-def _new_file_mode() -> int:
-    """The permissions open() gives a new file: 0o666 less the umask."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 def _write_batched(chunks: Iterable[str], handle: Any, size: int = 1 << 16) -> None:

@@ -7,7 +7,6 @@ file behind.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from hypercare.config import (
     load_settings,
     parse_settings,
 )
+from hypercare.core.files import write_whole
 from hypercare.core.text import check_one_line
 from hypercare.core.when import parse_when, zone
 from hypercare.errors import HypercareError, InputError
@@ -79,7 +79,7 @@ def init_project(
     is_new = not database.exists()
     create_store(database).close()
     try:
-        _write_whole(path, tomli_w.dumps(document))
+        write_whole(path, tomli_w.dumps(document))
     except BaseException:
         if is_new:
             for suffix in ("", "-wal", "-shm"):
@@ -98,19 +98,24 @@ def _document(
     kept: list[str] = []
     name = wanted.name.strip() if wanted.name is not None else None
     if name is None and old is not None:
-        name, kept = old.name, [*kept, "name"]
+        name = old.name
+        kept.append("name")
     timezone = wanted.timezone
     if timezone is None and old is not None:
-        timezone, kept = old.timezone, [*kept, "time zone"]
+        timezone = old.timezone
+        kept.append("time zone")
     timezone = timezone or "UTC"
-    tz = zone(timezone)  # a bad --tz is named as typed, before any file is read
+    # Checked here, so a bad --tz is named as typed ("unknown time zone"),
+    # not as a key of a config that was never written.
+    tz = zone(timezone)
     go_live = now
     if wanted.go_live is not None:
         go_live = parse_when(
             wanted.go_live, now=now, tz=tz, day_first=True, flag="--go-live"
         )
     elif old is not None and old.go_live is not None:
-        go_live, kept = old.go_live, [*kept, "go-live"]
+        go_live = old.go_live
+        kept.append("go-live")
     document = default_document(
         name=name or "Hypercare", go_live=go_live, timezone=timezone
     )
@@ -132,13 +137,3 @@ def _readable(path: Path) -> tuple[Settings | None, bool]:
         return load_settings(path), False
     except HypercareError:
         return None, True
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` at once: never a half-written config."""
-    part = path.with_name(f".{path.name}.part")
-    try:
-        part.write_text(text, encoding="utf-8")
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
