@@ -59,6 +59,9 @@ MESSAGE_KINDS = ("ack", "update", "resolution", "confirm", "duplicate")
 SIGNOFF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # Each survey scale with its lowest and highest score.
 SURVEY_SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10)}
+# Issue columns SQLite stores as 0/1; commands show them as true/false (JSON)
+# or yes/no (for people).
+FLAGS = ("is_known", "is_kb")
 # What `list --sort` accepts; store/issues.py maps each to its ORDER BY.
 SORT_KEYS = ("id", "reported", "updated", "priority", "status", "title")
 
@@ -129,12 +132,8 @@ class Issue:
     def public(self) -> dict[str, Any]:
         """The row as commands print it: tags as a list, not stored JSON text,
         and the flags as true or false, not SQLite's 0 or 1."""
-        return {
-            **self.as_dict(),
-            "tags": self.tag_list,
-            "is_known": bool(self.is_known),
-            "is_kb": bool(self.is_kb),
-        }
+        row = {**self.as_dict(), "tags": self.tag_list}
+        return {**row, **{flag: bool(row[flag]) for flag in FLAGS}}
 
     @property
     def tag_list(self) -> list[str]:

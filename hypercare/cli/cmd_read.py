@@ -24,6 +24,7 @@ from hypercare.errors import InputError
 from hypercare.models import (
     CHANNELS,
     DONE_STATUSES,
+    FLAGS,
     OPEN_STATUSES,
     PRIORITIES,
     SORT_KEYS,
@@ -194,7 +195,7 @@ def _describe(event: dict[str, object], tz: ZoneInfo | None) -> str:
     }
     if tz is not None:
         shown = local_times(shown, tz)
-    for flag in ("is_known", "is_kb"):
+    for flag in FLAGS:
         if flag in shown:
             shown[flag] = "yes" if shown[flag] else "no"
     if event["kind"] != "logged" and shown:
@@ -244,7 +245,7 @@ def show(number: IssueNumber, as_of: AsOf = None, fmt: TableFormat = "table") ->
         output.emit_rows(event_rows, EVENT_COLUMNS, fmt, tz=tz)
         return
     shown = {**issue.public(), "tags": ", ".join(issue.tag_list)}
-    shown.update({flag: "yes" for flag in ("is_known", "is_kb") if shown[flag]})
+    shown.update({flag: "yes" for flag in FLAGS if shown[flag]})
     fields = local_times(shown, tz).items()
     is_working = counts_working_time(env.settings(), issue.priority)
     parts = [
