@@ -85,18 +85,31 @@ _SAMPLE_VALUES = ("is_up", "value", "is_error", "latency_ms")
 
 
 def stored_differently(
-    conn: sqlite3.Connection, samples: Iterable[dict[str, Any]]
+    conn: sqlite3.Connection, samples: Sequence[dict[str, Any]]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """The stored samples that share check and time with one of ``samples`` but
-    differ in a value, by (check, at)."""
+    differ in a value, by (check, at).
+
+    One range query over the file's checks and times, compared in Python: a
+    query per sample cost a third of a 100,000-sample import.
+    """
+    if not samples:
+        return {}
+    given = {
+        (s["check_name"], s["at"]): tuple(s[k] for k in _SAMPLE_VALUES) for s in samples
+    }
+    checks = sorted({check for check, _ in given})
+    stored = conn.execute(
+        f"SELECT check_name, at, {', '.join(_SAMPLE_VALUES)} FROM metric_samples "
+        f"WHERE check_name IN ({', '.join('?' for _ in checks)}) "
+        "AND at BETWEEN ? AND ?",
+        [*checks, min(at for _, at in given), max(at for _, at in given)],
+    )
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for sample in samples:
-        row = conn.execute(
-            "SELECT * FROM metric_samples WHERE check_name = ? AND at = ?",
-            (sample["check_name"], sample["at"]),
-        ).fetchone()
-        if row is not None and any(row[k] != sample[k] for k in _SAMPLE_VALUES):
-            found[(sample["check_name"], sample["at"])] = dict(row)
+    for row in stored:
+        key, values = (row[0], row[1]), tuple(row[2:])
+        if key in given and given[key] != values:
+            found[key] = dict(row)
     return found
 
 
