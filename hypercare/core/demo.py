@@ -22,10 +22,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from hypercare.config import CONFIG_NAME, DEFAULT_DB_NAME, Settings
+from hypercare.config import CONFIG_NAME, DEFAULT_DB_NAME, Settings, load_settings
 from hypercare.core.importing import Request, Summary, import_file
 from hypercare.core.when import to_iso
-from hypercare.errors import InputError
+from hypercare.errors import HypercareError, InputError
 
 DATA_NAME = "servicenow-incidents.csv.gz"
 GO_LIVE = datetime(2016, 2, 29, 0, 0, tzinfo=UTC)
@@ -41,9 +41,6 @@ DEMO_NAME = "ServiceNow demo"
 
 def _is_demo(config: Path) -> bool:
     """Whether ``config`` is a demo's (its name and go-live), not real work."""
-    from hypercare.config import load_settings
-    from hypercare.errors import HypercareError
-
     try:
         settings = load_settings(config)
     except HypercareError:

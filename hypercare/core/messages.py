@@ -405,13 +405,11 @@ def _failure_line(request: Request, failed: list[Message], total: int) -> str:
         if total == 1
         else f"{len(failed)} of {total} {request.kind} messages"
     )
+    where = (
+        "[smtp] in hypercare.toml" if request.mode == "send" else "the outbox folder"
+    )
     return (
         f"could not deliver {count} for issue {request.issue_id} "
-        f"({first.error}); the failed attempt is recorded; "
-        + (
-            "check [smtp] in hypercare.toml"
-            if request.mode == "send"
-            else "check the outbox folder"
-        )
-        + " and run the command again"
+        f"({first.error}); the failed attempt is recorded; check {where} and run "
+        "the command again"
     )
