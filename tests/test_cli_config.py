@@ -64,8 +64,7 @@ def test_init_force_keeps_what_the_issues_were_recorded_against(
     project: Path,
 ) -> None:
     config = project / "hypercare.toml"
-    edited = config.read_text().replace("day_first = true", "day_first = false")
-    config.write_text(edited)
+    _edit(project, "day_first = true", "day_first = false")
 
     # The project fixture: "Test", go-live 2026-03-02 09:00 UTC.
     result = run("init", "--force", "--tz", "Europe/Berlin")
@@ -102,10 +101,7 @@ def test_init_force_keeps_a_database_file_of_the_projects_own(
     (project / "data").mkdir()
     (project / "hypercare.db").rename(project / "data" / "real.db")
     config = project / "hypercare.toml"
-    edited = config.read_text().replace(
-        'database = "hypercare.db"', 'database = "data/real.db"'
-    )
-    config.write_text(edited)
+    _edit(project, 'database = "hypercare.db"', 'database = "data/real.db"')
 
     result = run("init", "--force")
 
@@ -143,9 +139,7 @@ def test_go_live_as_text_or_a_toml_date_reads_in_the_projects_zone(
     isolated: Path, written: str, stored: str
 ) -> None:
     run("init", "--tz", "Europe/Berlin", "--go-live", "2026-03-02 09:00")
-    config = isolated / "hypercare.toml"
-    text = config.read_text().replace('go_live = "2026-03-02T08:00:00Z"', "")
-    config.write_text(text.replace("[project]\n", f"[project]\ngo_live = {written}\n"))
+    _edit(isolated, 'go_live = "2026-03-02T08:00:00Z"', f"go_live = {written}")
 
     data = run("kpi", "--as-of", "2026-03-05", "--format", "json").json()
 
