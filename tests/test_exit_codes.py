@@ -315,3 +315,28 @@ def test_a_status_hypercare_does_not_know_is_bad_input_not_a_bug(
         "Error: issue 1 has the status 'weird', which is not a hypercare state; "
         "the database was changed outside hypercare: restore it from a backup\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (("handover", "--dir", ""), "'--dir'"),
+        (("init", "--dir", " "), "'--dir'"),
+        (("notify", "1", "--kind", "ack", "--outbox", ""), "'--outbox'"),
+        (("import", "jira", ""), "'file'"),
+    ],
+)
+def test_an_empty_path_is_a_usage_error_not_the_current_folder(
+    project: Path, args: tuple[str, ...], name: str
+) -> None:
+    run("log", "x")
+
+    result = run(*args, expect=ExitCode.BAD_INPUT)
+
+    command = " ".join(args[: 2 if args[0] == "import" else 1])
+    assert result.stderr == (
+        f"Error: Invalid value for {name}: it is empty; give a path (see "
+        f"'hypercare {command} --help')\n"
+    )
+    assert not (project / "handover.md").exists()
+    assert not list(project.glob("*.eml"))

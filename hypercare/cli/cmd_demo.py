@@ -11,12 +11,19 @@ import typer
 from hypercare.cli import context, output
 from hypercare.cli.context import current
 from hypercare.cli.exit_codes import ExitCode
+from hypercare.cli.options import path_given
 from hypercare.errors import InputError
 
 
 def demo(
     folder: Annotated[
-        Path, typer.Option("--dir", help="Folder for the demo's config and database.")
+        Path,
+        typer.Option(
+            "--dir",
+            help="Folder for the demo's config and database.",
+            parser=path_given,
+            metavar="<path>",
+        ),
     ] = Path("hypercare-demo"),
     as_of: Annotated[
         str | None,

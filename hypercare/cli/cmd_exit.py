@@ -27,6 +27,7 @@ from hypercare.cli.options import (
     as_rich,
     check_format,
     one_of,
+    path_given,
 )
 from hypercare.core.when import local_times
 from hypercare.core.words import counted
@@ -354,7 +355,13 @@ def lesson(
 
 def handover(
     folder: Annotated[
-        Path, typer.Option("--dir", help="Folder to write the pack into.")
+        Path,
+        typer.Option(
+            "--dir",
+            help="Folder to write the pack into.",
+            parser=path_given,
+            metavar="<path>",
+        ),
     ] = Path("handover"),
     as_of: AsOf = None,
     force: Annotated[
@@ -410,7 +417,10 @@ def export(
 
 def import_metrics(
     file: Annotated[
-        Path, typer.Argument(help="CSV or JSON lines of monitoring samples.")
+        Path,
+        typer.Argument(
+            help="CSV or JSON lines of monitoring samples.", parser=path_given
+        ),
     ],
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,
@@ -446,7 +456,13 @@ def import_metrics(
 
 
 def import_jsonl(
-    file: Annotated[Path, typer.Argument(help="A file written by 'hypercare export'.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A file written by 'hypercare export'.",
+            parser=path_given,
+        ),
+    ],
     dry_run: DryRun = False,
 ) -> None:
     """Read a JSON lines export into this new, empty database (ids and all).

@@ -25,6 +25,7 @@ from hypercare.cli.options import (
     SkipBad,
     TextFormat,
     check_format,
+    path_given,
 )
 from hypercare.core.words import counted
 
@@ -43,7 +44,11 @@ import_app = typer.Typer(
 
 File = Annotated[
     Path,
-    typer.Argument(help="The exported CSV file (.csv or .csv.gz).", show_default=False),
+    typer.Argument(
+        help="The exported CSV file (.csv or .csv.gz).",
+        show_default=False,
+        parser=path_given,
+    ),
 ]
 _PROGRESS_AFTER_S = 1.0
 
@@ -102,6 +107,8 @@ def csv(
             "-m",
             help="TOML file naming the columns and value maps.",
             show_default=False,
+            parser=path_given,
+            metavar="<path>",
         ),
     ],
     dry_run: DryRun = False,

@@ -23,6 +23,7 @@ from hypercare.cli.options import (
     as_table,
     check_format,
     one_of,
+    path_given,
     whole_number,
 )
 from hypercare.core.when import format_span, format_time
@@ -159,9 +160,15 @@ def survey_add(
 
 
 def import_survey(
-    file: Annotated[Path, typer.Argument(help="The survey export (CSV).")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="The survey export (CSV).", parser=path_given),
+    ],
     mapping: Annotated[
-        Path, typer.Option("--mapping", "-m", help="A TOML file naming the columns.")
+        Path,
+        typer.Option(
+            "--mapping", "-m", help="A TOML file naming the columns.", parser=path_given
+        ),
     ],
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,

@@ -25,6 +25,7 @@ from hypercare.cli.options import (
     check_format,
     issue_number,
     one_of,
+    path_given,
 )
 from hypercare.core.when import local_times
 from hypercare.core.words import article, counted
@@ -83,7 +84,10 @@ def notify(
         bool, typer.Option("--send", help="E-mail it over [smtp].")
     ] = False,
     outbox: Annotated[
-        Path | None, typer.Option("--outbox", help="Write .eml files to this folder.")
+        Path | None,
+        typer.Option(
+            "--outbox", help="Write .eml files to this folder.", parser=path_given
+        ),
     ] = None,
     owed_: Annotated[
         bool, typer.Option("--owed", help="Walk every message that is owed.")

@@ -9,7 +9,7 @@ import typer
 
 from hypercare.cli import output
 from hypercare.cli.context import current
-from hypercare.cli.options import TableFormat, check_format
+from hypercare.cli.options import TableFormat, check_format, path_given
 
 
 def init(
@@ -34,7 +34,13 @@ def init(
         ),
     ] = None,
     folder: Annotated[
-        Path, typer.Option("--dir", help="Folder for hypercare.toml and the database.")
+        Path,
+        typer.Option(
+            "--dir",
+            help="Folder for hypercare.toml and the database.",
+            parser=path_given,
+            metavar="<path>",
+        ),
     ] = Path("."),
     force: Annotated[
         bool,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,6 +46,20 @@ def whole_number(text: str) -> int:
     if number is None:
         raise typer.BadParameter(f"'{text}' is not a whole number, like 5")
     return sign * number
+
+
+def path_given(text: str | Path) -> Path:
+    """A path as typed; an empty one (an unset shell variable) is a usage error.
+
+    Path("") is the current folder, so without this check "--dir ''" would
+    write into it and an import of "" would name "." as a folder. A default
+    arrives as a Path already.
+    """
+    if isinstance(text, Path):
+        return text
+    if not text.strip():
+        raise typer.BadParameter("it is empty; give a path")
+    return Path(text)
 
 
 IssueNumber = Annotated[
