@@ -367,3 +367,28 @@ def test_an_existing_pack_is_replaced_only_with_force(project: Path) -> None:
     assert sorted(p.name for p in (project / "handover").iterdir()) == ["handover.md"]
     run("handover", "--dir", "handover", "--force")
     assert (project / "handover" / "handover.md").read_text() != "edited by hand\n"
+
+
+def test_a_pack_that_could_be_written_only_in_part_is_not_begun(
+    project: Path,
+) -> None:
+    # hypercare.jsonl, the last of the four files, cannot be written: a folder
+    # has its name. Nothing of the pack may be written before that is found.
+    (project / "pack").mkdir()
+    (project / "pack" / "hypercare.jsonl").mkdir()
+
+    result = run("handover", "--dir", "pack", "--force", expect=2)
+
+    assert result.stderr == (
+        f"Error: {Path('pack') / 'hypercare.jsonl'} is not a file (a folder?); "
+        "remove or rename it, or give another --dir\n"
+    )
+    assert sorted(p.name for p in (project / "pack").iterdir()) == ["hypercare.jsonl"]
+
+
+def test_a_pack_into_a_file_is_refused(project: Path) -> None:
+    result = run("handover", "--dir", "hypercare.toml", expect=2)
+
+    assert result.stderr == (
+        "Error: --dir hypercare.toml is not a folder; give a folder for the pack\n"
+    )

@@ -181,6 +181,7 @@ def write_pack(
     """
     from hypercare.core.export import export_lines
 
+    _check_writable(folder)
     there = [name for name in PACK_FILES if (folder / name).exists()]
     if there and not is_forced:
         raise InputError(
@@ -213,6 +214,21 @@ def write_pack(
             handle.write(line + "\n")
     written.append(path)
     return written
+
+
+def _check_writable(folder: Path) -> None:
+    """InputError, before any file is written, for what would stop the pack
+    half way: a file where the folder should be, or a folder (or device)
+    where one of its files should be."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--dir {folder} is not a folder; give a folder for the pack")
+    for name in PACK_FILES:
+        path = folder / name
+        if path.exists() and not path.is_file():
+            raise InputError(
+                f"{path} is not a file (a folder?); remove or rename it, or give "
+                "another --dir"
+            )
 
 
 def render_markdown(pack: Pack, tz: ZoneInfo) -> str:
