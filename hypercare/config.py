@@ -522,8 +522,8 @@ def parse_settings(document: dict[str, Any], path: Path | None) -> Settings:
         day_first=reader.typed(
             project.get("day_first", True), "project.day_first", bool
         ),
-        database=reader.typed(
-            project.get("database", DEFAULT_DB_NAME), "project.database", str
+        database=reader.one_line(
+            project.get("database", DEFAULT_DB_NAME), "project.database"
         ),
         user=reader.one_line(project["user"], "project.user")
         if "user" in project

@@ -344,6 +344,12 @@ def _edit(project: Path, old: str, new: str) -> None:
             "or nothing visible; give it on one line",
         ),
         (
+            'database = "hypercare.db"',
+            'database = ""',
+            "project.database '' holds a line break or a control character, "
+            "or nothing visible; give it on one line",
+        ),
+        (
             'name = "Test"',
             'name = ""',
             "project.name '' holds a line break or a control character, "

@@ -1126,3 +1126,17 @@ def test_rows_are_records_not_lines(project: Path) -> None:
     ).json()
 
     assert summary["rows_read"] == 4
+
+
+def test_one_more_bad_row_is_named_on_its_line(project: Path) -> None:
+    # Rows 2 and 3 lack the reported time; "line 3", not "lines 3".
+    (project / "two.csv").write_text(
+        "Issue key,Summary,Status,Created\nK-1,a,Open,\nK-2,b,Open,\n"
+    )
+
+    result = run("import", "jira", "two.csv", expect=2)
+
+    assert result.stderr == (
+        "Error: two.csv line 2: the reported time is missing; 1 more bad row "
+        f"(line 3){REFUSED}\n"
+    )

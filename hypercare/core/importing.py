@@ -644,7 +644,8 @@ def _refusal(summary: Summary) -> ImportRowError:
         lines = ", ".join(str(line) for line in others[:_SHOWN_BAD])
         more = "" if summary.bad_count - 1 <= _SHOWN_BAD else ", ..."
         others_text = counted(summary.bad_count - 1, "more bad row", "more bad rows")
-        message += f"; {others_text} (lines {lines}{more})"
+        word = "line" if summary.bad_count == 2 else "lines"
+        message += f"; {others_text} ({word} {lines}{more})"
     return refused(message)
 
 

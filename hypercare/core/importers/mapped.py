@@ -648,11 +648,12 @@ class MappedImporter:
                 return str(raw)
             if name in _OPTIONAL_LABELS:
                 return None
+            # The refusal itself goes on to offer --skip-bad.
             fix = (
                 "add it there"
                 if self.mapping.is_strict
-                else "pass --skip-bad, or import with 'hypercare import csv "
-                f"--mapping' and a [{name}] map that names it"
+                else "import with 'hypercare import csv --mapping' and a "
+                f"[{name}] map that names it"
             )
             raise ValueError(
                 f"{name} '{raw}' is not in the [{name}] map of "
