@@ -1140,3 +1140,18 @@ def test_one_more_bad_row_is_named_on_its_line(project: Path) -> None:
         "Error: two.csv line 2: the reported time is missing; 1 more bad row "
         f"(line 3){REFUSED}\n"
     )
+
+
+def test_a_time_format_that_cannot_read_a_time_is_refused(project: Path) -> None:
+    Path("data.csv").write_text("Ref,Opened\nR-1,2026-11-21 10:00\n")
+    Path("map.toml").write_text(
+        'source = "mine"\ntime_formats = ["%Q"]\n'
+        '[columns]\nkey = "Ref"\nreported_at = "Opened"\n'
+    )
+
+    result = run("import", "csv", "data.csv", "--mapping", "map.toml", expect=2)
+
+    assert result.stderr == (
+        "Error: map.toml: time_formats '%Q' cannot be used ('Q' is a bad directive "
+        "in format '%Q')\n"
+    )

@@ -35,6 +35,7 @@ import json
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,14 @@ def parse_mapping(document: dict[str, Any], where: str) -> Mapping:
         raise fail(
             "time_formats", 'must be a list of strptime forms like "%Y-%m-%d %H:%M:%S"'
         )
+    for form in formats:
+        # A form that cannot read back a time it wrote (a bad directive, %Q)
+        # would match nothing and be passed over without a word.
+        probe = datetime(2001, 2, 3, 4, 5, 6)
+        try:
+            datetime.strptime(probe.strftime(form), form)
+        except ValueError as exc:
+            raise fail("time_formats", f"'{form}' cannot be used ({exc})") from None
     duplicates = document.get("drop_duplicate_rows", True)
     if not isinstance(duplicates, bool):
         raise fail("drop_duplicate_rows", "must be true or false")
