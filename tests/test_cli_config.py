@@ -164,6 +164,15 @@ def test_init_force_keeps_the_configs_permissions(project: Path) -> None:
     assert [p.name for p in project.iterdir() if p.name.endswith(".part")] == []
 
 
+def test_init_with_an_empty_zone_writes_nothing(isolated: Path) -> None:
+    result = run("init", "--tz", "", expect=2)
+
+    assert result.stderr == (
+        "Error: unknown time zone ''; use a name like Europe/Amsterdam or UTC\n"
+    )
+    assert list(isolated.iterdir()) == []
+
+
 def test_init_with_a_bad_zone_writes_nothing(isolated: Path) -> None:
     result = run("init", "--tz", "Mars/Olympus", expect=2)
 

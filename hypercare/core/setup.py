@@ -104,7 +104,8 @@ def _document(
     if timezone is None and old is not None:
         timezone = old.timezone
         kept.append("time zone")
-    timezone = timezone or "UTC"
+    if timezone is None:
+        timezone = "UTC"
     # Checked here, so a bad --tz is named as typed ("unknown time zone"),
     # not as a key of a config that was never written.
     tz = zone(timezone)
